@@ -103,8 +103,7 @@ impl IntoResponse for AuthRejection {
             StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
             _ => "internal_error",
         };
-        let mut response =
-            Response::new(Body::from(format!(r#"{{"error":"{code}"}}"#)));
+        let mut response = Response::new(Body::from(format!(r#"{{"error":"{code}"}}"#)));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -126,8 +125,11 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedSession {
         if let Some(session) = parts.extensions.get::<VerifiedSession>() {
             return Ok(session.clone());
         }
-        let verifier =
-            parts.extensions.get::<SessionVerifier>().cloned().ok_or_else(AuthRejection::misconfigured)?;
+        let verifier = parts
+            .extensions
+            .get::<SessionVerifier>()
+            .cloned()
+            .ok_or_else(AuthRejection::misconfigured)?;
         let session = verifier.authenticate(&parts.headers).await?;
         parts.extensions.insert(session.clone());
         Ok(session)

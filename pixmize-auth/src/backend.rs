@@ -602,7 +602,8 @@ impl BackendClient {
         &self,
         user_id: &str,
     ) -> Result<BillingSubscription, BackendError> {
-        let url = self.url("user_billing_subscription", &["users", user_id, "billing", "subscription"])?;
+        let url =
+            self.url("user_billing_subscription", &["users", user_id, "billing", "subscription"])?;
         self.call("user_billing_subscription", Method::GET, url, None).await
     }
 
@@ -660,14 +661,22 @@ impl BackendClient {
                     retries_left -= 1;
                     continue;
                 }
-                Err(e) => return Err(BackendError::Transport { endpoint, source: e.without_url().into() }),
+                Err(e) => {
+                    return Err(BackendError::Transport {
+                        endpoint,
+                        source: e.without_url().into(),
+                    });
+                }
             };
             let status = response.status();
             let headers = response.headers().clone();
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    return Err(BackendError::Transport { endpoint, source: e.without_url().into() });
+                    return Err(BackendError::Transport {
+                        endpoint,
+                        source: e.without_url().into(),
+                    });
                 }
             };
             if status.is_success() {
@@ -683,7 +692,11 @@ impl BackendClient {
                     continue;
                 }
                 let clerk_trace_id = parse_error_body(&bytes).1.or_else(|| cf_ray(&headers));
-                return Err(BackendError::RateLimited { endpoint, retry_after: wait, clerk_trace_id });
+                return Err(BackendError::RateLimited {
+                    endpoint,
+                    retry_after: wait,
+                    clerk_trace_id,
+                });
             }
             if status.is_server_error() && retries_left > 0 {
                 tokio::time::sleep(backoff).await;
@@ -796,7 +809,13 @@ mod tests {
 
     #[test]
     fn secret_key_shapes() {
-        for (key, ok) in [("sk_test_abc", true), ("sk_live_abc", true), ("sk_test_", false), ("pk_test_abc", false), ("sk_test_a b", false)] {
+        for (key, ok) in [
+            ("sk_test_abc", true),
+            ("sk_live_abc", true),
+            ("sk_test_", false),
+            ("pk_test_abc", false),
+            ("sk_test_a b", false),
+        ] {
             assert_eq!(check_secret_key(&SecretString::from(key)).is_ok(), ok, "{key}");
         }
     }

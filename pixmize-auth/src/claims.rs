@@ -278,9 +278,7 @@ impl SessionClaims {
         put("org_permissions", self.org_permissions.clone().map(Into::into));
         put(
             "act",
-            self.act.as_ref().map(|a| {
-                object(&[("sub", &a.sub), ("sid", &a.sid), ("iss", &a.iss)])
-            }),
+            self.act.as_ref().map(|a| object(&[("sub", &a.sub), ("sid", &a.sid), ("iss", &a.iss)])),
         );
         put(
             "fva",
@@ -380,7 +378,7 @@ impl SessionClaims {
             return false;
         }
         let wanted = prefix_with_org(permission);
-        org.permissions.iter().any(|p| *p == wanted)
+        org.permissions.contains(&wanted)
     }
 
     /// Whether the user has `role` in the active organization, such as
@@ -481,8 +479,7 @@ fn scoped_claim_contains(claim: Option<&str>, query: &str) -> bool {
 
 fn decode_org_permissions(fea: Option<&str>, per: Option<&str>, fpm: Option<&str>) -> Vec<String> {
     let (Some(per), Some(fpm)) = (per, fpm) else { return Vec::new() };
-    let permissions: Vec<&str> =
-        per.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let permissions: Vec<&str> = per.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
     let org_features: Vec<&str> = split_by_scope(fea)
         .unwrap_or_default()
         .into_iter()
@@ -628,7 +625,7 @@ mod tests {
         assert!(c.has_permission("org:sys_profile:read"));
         assert!(c.has_role("member"));
         // v1 claims are ignored on a v2 token, as Clerk's parser does.
-        let mut v2 = c.clone();
+        let mut v2 = c;
         v2.v = Some(2);
         assert!(v2.organization().is_none());
     }

@@ -177,11 +177,9 @@ pub(crate) fn rsa_algorithm(name: &str) -> Option<Algorithm> {
 /// A decoding key from big-endian `n` and `e`, if they form an RSA key of
 /// at least 2048 bits (checked by the `rsa` crate).
 fn rsa_key(n: &[u8], e: &[u8]) -> Option<DecodingKey> {
-    let public = rsa::RsaPublicKey::new(
-        rsa::BigUint::from_bytes_be(n),
-        rsa::BigUint::from_bytes_be(e),
-    )
-    .ok()?;
+    let public =
+        rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
+            .ok()?;
     from_public(&public)
 }
 
@@ -364,7 +362,8 @@ impl RemoteJwks {
         let st = self.read();
         let options = &self.config.options;
         let seen = st.refreshes;
-        let backing_off = st.last_refresh.is_some_and(|t| within(now, t, options.min_refetch_interval));
+        let backing_off =
+            st.last_refresh.is_some_and(|t| within(now, t, options.min_refetch_interval));
         let Some(keys) = &st.keys else {
             return match (&st.failure, backing_off) {
                 (Some(failure), true) => Lookup::Fail(failure.to_error()),
@@ -389,7 +388,9 @@ impl RemoteJwks {
         if backing_off && st.failure.is_some() {
             return match self.stale(&st, kid, now) {
                 Some(keys) => Lookup::Hit(keys),
-                None => Lookup::Fail(st.failure.as_ref().map_or(VerifyError::KidMismatch, Failure::to_error)),
+                None => Lookup::Fail(
+                    st.failure.as_ref().map_or(VerifyError::KidMismatch, Failure::to_error),
+                ),
             };
         }
         Lookup::Refresh { seen }
@@ -549,7 +550,13 @@ mod tests {
         assert!(key_from_pem(&bare).is_ok());
         let escaped = CLERK_PEM.replace('\n', "\\n");
         assert!(key_from_pem(escaped.trim_start_matches("-----BEGIN PUBLIC KEY-----")).is_err());
-        let escaped_bare = bare.chars().collect::<Vec<_>>().chunks(64).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("\\n");
+        let escaped_bare = bare
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(64)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\\n");
         assert!(key_from_pem(&escaped_bare).is_ok());
         assert!(matches!(key_from_pem("not a key"), Err(ConfigError::InvalidPublicKey)));
         assert!(matches!(key_from_pem(""), Err(ConfigError::InvalidPublicKey)));

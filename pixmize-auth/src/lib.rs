@@ -41,22 +41,19 @@ pub use crate::backend::{
     EmailAddress, MetadataUpdate, SubscriptionItem, User, UserQuery, UsersPage, Verification,
 };
 pub use crate::claims::{
-    ActiveOrganization, Actor, FactorVerificationAge, OrgClaim, Scope, SessionClaims,
-    SessionStatus,
+    ActiveOrganization, Actor, FactorVerificationAge, OrgClaim, Scope, SessionClaims, SessionStatus,
 };
 pub use crate::error::{
     ApiErrorDetail, BackendError, ConfigError, Error, Result, VerifyError, WebhookError,
 };
 pub use crate::jwks::JwksOptions;
 pub use crate::plan::{
-    EntitlementError, Entitlements, MemoryQuota, PlanTable, QuotaCounter, QuotaExceeded,
-    Remaining,
+    EntitlementError, Entitlements, MemoryQuota, PlanTable, QuotaCounter, QuotaExceeded, Remaining,
 };
 pub use crate::token::{SESSION_COOKIE, SessionToken, TokenCarrier, TokenExtractor, cookie_suffix};
 pub use crate::verify::{
     AzpPolicy, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLOCK_SKEW, KeySource,
-    SessionValidation, SessionVerifier, SessionVerifierBuilder, VerifiedSession,
-    frontend_api_host,
+    SessionValidation, SessionVerifier, SessionVerifierBuilder, VerifiedSession, frontend_api_host,
 };
 pub use crate::webhook::{
     DEFAULT_TOLERANCE, Delivery, EventData, IdempotencyCache, Session, VerifiedWebhook, Webhook,

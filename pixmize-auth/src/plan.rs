@@ -58,7 +58,11 @@ pub enum EntitlementError {
 impl Entitlements {
     /// Entitlements with these values.
     #[must_use]
-    pub const fn new(cloud_processing: bool, max_megapixels: u32, monthly_cloud_quota: u32) -> Self {
+    pub const fn new(
+        cloud_processing: bool,
+        max_megapixels: u32,
+        monthly_cloud_quota: u32,
+    ) -> Self {
         Self { cloud_processing, max_megapixels, monthly_cloud_quota }
     }
 
@@ -350,11 +354,11 @@ mod tests {
     fn months() {
         // (instant, expected "year-month", expected reset) from `date -u`.
         let cases: &[(u64, (i64, i64), i64)] = &[
-            (0, (1970, 1), 2_678_400),                   // 1970-02-01
-            (1_709_251_199, (2024, 2), 1_709_251_200),   // 2024-02-29T23:59:59
-            (1_709_251_200, (2024, 3), 1_711_929_600),   // 2024-03-01
-            (1_735_689_599, (2024, 12), 1_735_689_600),  // 2024-12-31T23:59:59 → 2025-01-01
-            (4_102_444_800, (2100, 1), 4_105_123_200),   // 2100-01-01 → 2100-02-01
+            (0, (1970, 1), 2_678_400),                  // 1970-02-01
+            (1_709_251_199, (2024, 2), 1_709_251_200),  // 2024-02-29T23:59:59
+            (1_709_251_200, (2024, 3), 1_711_929_600),  // 2024-03-01
+            (1_735_689_599, (2024, 12), 1_735_689_600), // 2024-12-31T23:59:59 → 2025-01-01
+            (4_102_444_800, (2100, 1), 4_105_123_200),  // 2100-01-01 → 2100-02-01
         ];
         for (secs, (year, month), reset) in cases {
             let (key, resets_at) = month_of(at(*secs));
@@ -389,7 +393,13 @@ mod tests {
             pro.allows_cloud(100_000_001),
             Err(EntitlementError::TooLarge { megapixels: 101, max: 100 })
         );
-        assert_eq!(Entitlements::ANONYMOUS.allows_cloud(1), Err(EntitlementError::CloudNotIncluded));
-        assert_eq!(Entitlements::new(true, 10, 0).allows_cloud(1), Err(EntitlementError::CloudNotIncluded));
+        assert_eq!(
+            Entitlements::ANONYMOUS.allows_cloud(1),
+            Err(EntitlementError::CloudNotIncluded)
+        );
+        assert_eq!(
+            Entitlements::new(true, 10, 0).allows_cloud(1),
+            Err(EntitlementError::CloudNotIncluded)
+        );
     }
 }

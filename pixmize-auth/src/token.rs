@@ -180,11 +180,8 @@ impl TokenExtractor {
                 }
             }
         }
-        let fallback = if self.cookie_suffix.is_none() && suffixed.len() == 1 {
-            suffixed.pop()
-        } else {
-            None
-        };
+        let fallback =
+            if self.cookie_suffix.is_none() && suffixed.len() == 1 { suffixed.pop() } else { None };
         preferred.or(plain).or(fallback).map(str::to_owned)
     }
 }
@@ -230,10 +227,7 @@ fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
             let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(value);
+            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
             Some((name.trim(), value))
         })
 }
@@ -376,7 +370,10 @@ mod tests {
             );
         }
         let cookie = headers(&[("cookie", "__session=mt_123")]);
-        assert!(matches!(TokenExtractor::new().extract(&cookie), Err(VerifyError::TokenTypeMismatch)));
+        assert!(matches!(
+            TokenExtractor::new().extract(&cookie),
+            Err(VerifyError::TokenTypeMismatch)
+        ));
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl VerifiedSession {
 
 enum Keys {
     Static(Arc<KeySet>),
-    Remote(RemoteJwks),
+    Remote(Box<RemoteJwks>),
 }
 
 struct Inner {
@@ -217,7 +217,6 @@ impl fmt::Debug for SessionVerifier {
 
 impl SessionVerifier {
     /// Starts a builder.
-    #[must_use]
     pub fn builder() -> SessionVerifierBuilder {
         SessionVerifierBuilder::default()
     }
@@ -279,7 +278,12 @@ impl SessionVerifier {
         if key.alg.is_some_and(|a| a != alg) {
             return Err(VerifyError::InvalidAlgorithm);
         }
-        match jsonwebtoken::crypto::verify(parts.signature, parts.signing_input.as_bytes(), &key.key, alg) {
+        match jsonwebtoken::crypto::verify(
+            parts.signature,
+            parts.signing_input.as_bytes(),
+            &key.key,
+            alg,
+        ) {
             Ok(true) => {}
             Ok(false) => return Err(VerifyError::InvalidSignature),
             Err(_) => return Err(VerifyError::VerificationFailed),
@@ -356,7 +360,9 @@ impl SessionVerifier {
         if payload.get("sub").and_then(Value::as_str).is_some_and(|s| s.starts_with("mch_")) {
             return Err(VerifyError::TokenTypeMismatch);
         }
-        if validation.reject_pending && payload.get("sts").and_then(Value::as_str) == Some("pending") {
+        if validation.reject_pending
+            && payload.get("sts").and_then(Value::as_str) == Some("pending")
+        {
             return Err(VerifyError::SessionPending);
         }
         Ok(())
@@ -373,14 +379,15 @@ struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn split(token: &'a str) -> Result<Self, VerifyError> {
-        let token = token.trim();
         let (signing_input, signature) = token.rsplit_once('.').ok_or(VerifyError::Malformed)?;
         let (header, payload) = signing_input.split_once('.').ok_or(VerifyError::Malformed)?;
-        if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.') {
+        if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.')
+        {
             return Err(VerifyError::Malformed);
         }
         let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| VerifyError::Malformed)?;
-        let header: JwtHeader = serde_json::from_slice(&header).map_err(|_| VerifyError::Malformed)?;
+        let header: JwtHeader =
+            serde_json::from_slice(&header).map_err(|_| VerifyError::Malformed)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| VerifyError::Malformed)?;
         URL_SAFE_NO_PAD.decode(signature).map_err(|_| VerifyError::Malformed)?;
         Ok(Self { header, payload, signature, signing_input })
@@ -610,21 +617,31 @@ impl SessionVerifierBuilder {
                 Some(http) => http,
                 None => crate::backend::http_client(self.jwks.request_timeout)?,
             };
-            (Keys::Remote(RemoteJwks::new(config, http)), source)
+            (Keys::Remote(Box::new(RemoteJwks::new(config, http))), source)
         };
 
         Ok(SessionVerifier {
-            inner: Arc::new(Inner { keys, source, issuers, validation: self.validation, extractor }),
+            inner: Arc::new(Inner {
+                keys,
+                source,
+                issuers,
+                validation: self.validation,
+                extractor,
+            }),
         })
     }
 
-    fn remote_config(&self, fapi_host: Option<&str>) -> Result<(RemoteConfig, KeySource), ConfigError> {
+    fn remote_config(
+        &self,
+        fapi_host: Option<&str>,
+    ) -> Result<(RemoteConfig, KeySource), ConfigError> {
         let options = self.jwks.clone();
         if let Some(secret) = &self.secret_key {
             crate::backend::check_secret_key(secret)?;
             let base = crate::backend::base_url(self.api_url.as_deref())?;
             let url = base.join("jwks").map_err(|_| ConfigError::InvalidUrl("api_url"))?;
-            let version = self.api_version.clone().unwrap_or_else(|| DEFAULT_API_VERSION.to_owned());
+            let version =
+                self.api_version.clone().unwrap_or_else(|| DEFAULT_API_VERSION.to_owned());
             let config = RemoteConfig {
                 url,
                 secret_key: Some(secret.clone()),
@@ -635,10 +652,16 @@ impl SessionVerifierBuilder {
         }
         if let Some(url) = &self.jwks_url {
             let url = parse_http_url(url, "jwks_url")?;
-            return Ok((RemoteConfig { url, secret_key: None, api_version: None, options }, KeySource::JwksUrl));
+            return Ok((
+                RemoteConfig { url, secret_key: None, api_version: None, options },
+                KeySource::JwksUrl,
+            ));
         }
         if let Some(host) = fapi_host {
-            let url = parse_http_url(&format!("https://{host}/.well-known/jwks.json"), "publishable_key")?;
+            let url = parse_http_url(
+                &format!("https://{host}/.well-known/jwks.json"),
+                "publishable_key",
+            )?;
             return Ok((
                 RemoteConfig { url, secret_key: None, api_version: None, options },
                 KeySource::FrontendApi,
@@ -688,7 +711,10 @@ mod tests {
     #[test]
     fn publishable_keys() {
         let cases: &[(&str, Option<&str>)] = &[
-            ("pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA", Some("clerk.inspired.puma-74.lcl.dev")),
+            (
+                "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA",
+                Some("clerk.inspired.puma-74.lcl.dev"),
+            ),
             ("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k", Some("clerk.example.com")),
             ("pk_test_Y2xlcmsuZXhhbXBsZS5jb20=", None), // no '$'
             ("sk_test_Y2xlcmsuZXhhbXBsZS5jb20k", None),
@@ -703,7 +729,10 @@ mod tests {
 
     #[test]
     fn builder_requires_key_source_and_issuer() {
-        assert!(matches!(SessionVerifier::builder().issuer("https://x").build(), Err(ConfigError::NoKeySource)));
+        assert!(matches!(
+            SessionVerifier::builder().issuer("https://x").build(),
+            Err(ConfigError::NoKeySource)
+        ));
         assert!(matches!(
             SessionVerifier::builder().jwks_url("https://x/jwks").build(),
             Err(ConfigError::NoIssuer)
@@ -728,7 +757,8 @@ mod tests {
 
     #[test]
     fn secret_key_never_in_debug() {
-        let builder = SessionVerifier::builder().secret_key("sk_test_supersecret").issuer("https://x");
+        let builder =
+            SessionVerifier::builder().secret_key("sk_test_supersecret").issuer("https://x");
         assert!(!format!("{builder:?}").contains("supersecret"));
         let v = builder.build().unwrap();
         assert_eq!(v.key_source(), KeySource::BackendApi);

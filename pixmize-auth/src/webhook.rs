@@ -116,7 +116,11 @@ impl Webhook {
     ///
     /// # Errors
     /// See [`WebhookError`].
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<VerifiedWebhook, WebhookError> {
+    pub fn verify(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<VerifiedWebhook, WebhookError> {
         self.verify_at(headers, body, SystemTime::now())
     }
 
@@ -343,11 +347,19 @@ impl WebhookEvent {
                 subscription: Box::new(typed(raw.data)?),
             }
         } else if let Some(action) = t.strip_prefix("subscriptionItem.") {
-            EventData::SubscriptionItem { action: action.to_owned(), item: Box::new(typed(raw.data)?) }
+            EventData::SubscriptionItem {
+                action: action.to_owned(),
+                item: Box::new(typed(raw.data)?),
+            }
         } else {
             EventData::Other(raw.data)
         };
-        Ok(Self { event_type: raw.event_type, timestamp: raw.timestamp, instance_id: raw.instance_id, data })
+        Ok(Self {
+            event_type: raw.event_type,
+            timestamp: raw.timestamp,
+            instance_id: raw.instance_id,
+            data,
+        })
     }
 
     /// The user the event is about, when it names one.
@@ -461,7 +473,8 @@ mod tests {
         for bad in ["", "whsec_", "whsec_***", "not base64!"] {
             assert!(matches!(Webhook::new(bad), Err(ConfigError::InvalidWebhookSecret)), "{bad:?}");
         }
-        let debug = format!("{:?}", Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap());
+        let debug =
+            format!("{:?}", Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap());
         assert!(!debug.contains("MfKQ"), "{debug}");
     }
 

@@ -26,7 +26,11 @@ fn verifier(server: &MockServer, options: JwksOptions) -> SessionVerifier {
     verifier_with_secret(server, SECRET, options)
 }
 
-fn verifier_with_secret(server: &MockServer, secret: &str, options: JwksOptions) -> SessionVerifier {
+fn verifier_with_secret(
+    server: &MockServer,
+    secret: &str,
+    options: JwksOptions,
+) -> SessionVerifier {
     SessionVerifier::builder()
         .secret_key(secret)
         .api_url(format!("{}/v1", server.uri()))
@@ -84,8 +88,8 @@ async fn fifty_concurrent_verifications_fetch_once() {
             .set_delay(Duration::from_millis(200)),
     )
     .expect(1)
-        .mount(&server)
-        .await;
+    .mount(&server)
+    .await;
     let v = verifier(&server, options());
     let token = Arc::new(key_a().sign(&claims_at(NOW)));
 
@@ -233,7 +237,11 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
 #[tokio::test]
 async fn a_404_is_not_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
     let v = verifier(&server, options());
     let err = v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap_err();
     assert!(matches!(err, VerifyError::JwksUnavailable { .. }), "{err:?}");
@@ -243,10 +251,12 @@ async fn a_404_is_not_retried() {
 async fn a_slow_endpoint_times_out() {
     let server = MockServer::start().await;
     jwks_mock_with(
-        ResponseTemplate::new(200).set_body_json(jwks(&[key_a()])).set_delay(Duration::from_secs(1)),
+        ResponseTemplate::new(200)
+            .set_body_json(jwks(&[key_a()]))
+            .set_delay(Duration::from_secs(1)),
     )
     .mount(&server)
-        .await;
+    .await;
     let mut opts = options();
     opts.request_timeout = Duration::from_millis(150);
     opts.max_attempts = 2;
@@ -262,7 +272,10 @@ async fn a_slow_endpoint_times_out() {
 async fn empty_and_invalid_key_sets() {
     let server = MockServer::start().await;
     jwks_mock(json!({"keys": []})).mount(&server).await;
-    let err = verifier(&server, options()).verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap_err();
+    let err = verifier(&server, options())
+        .verify_at(&key_a().sign(&claims_at(NOW)), at(NOW))
+        .await
+        .unwrap_err();
     assert_eq!(err.reason(), "jwk-remote-failed-to-load");
 
     let server = MockServer::start().await;
@@ -271,7 +284,10 @@ async fn empty_and_invalid_key_sets() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = verifier(&server, options()).verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap_err();
+    let err = verifier(&server, options())
+        .verify_at(&key_a().sign(&claims_at(NOW)), at(NOW))
+        .await
+        .unwrap_err();
     assert_eq!((err.reason(), err.status().as_u16()), ("jwk-remote-invalid", 503));
 }
 

@@ -9,9 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, HeaderValue};
 use jsonwebtoken::Algorithm;
-use pixmize_auth::{
-    AzpPolicy, ConfigError, KeySource, SessionVerifier, TokenCarrier, VerifyError,
-};
+use pixmize_auth::{AzpPolicy, ConfigError, KeySource, SessionVerifier, TokenCarrier, VerifyError};
 use serde_json::json;
 use support::{ISSUER, NOW, at, claims, claims_with, key_a, key_b, now};
 
@@ -22,7 +20,12 @@ const CLERK_IAT: u64 = 1_666_648_250;
 const CLERK_EXP: u64 = 1_666_648_310;
 
 fn clerk_verifier(skew: Duration) -> SessionVerifier {
-    SessionVerifier::builder().jwt_key(CLERK_PEM).issuer(CLERK_ISSUER).clock_skew(skew).build().unwrap()
+    SessionVerifier::builder()
+        .jwt_key(CLERK_PEM)
+        .issuer(CLERK_ISSUER)
+        .clock_skew(skew)
+        .build()
+        .unwrap()
 }
 
 fn verifier() -> SessionVerifier {
@@ -40,11 +43,17 @@ async fn reason(verifier: &SessionVerifier, token: &str) -> &'static str {
 
 #[tokio::test]
 async fn clerk_fixture_verifies_at_its_own_time() {
-    let claims = clerk_verifier(Duration::from_secs(5)).verify_at(CLERK_TOKEN.trim(), at(CLERK_IAT)).await.unwrap();
+    let claims = clerk_verifier(Duration::from_secs(5))
+        .verify_at(CLERK_TOKEN.trim(), at(CLERK_IAT))
+        .await
+        .unwrap();
     assert_eq!(claims.sub, "user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr");
     assert_eq!(claims.sid.as_deref(), Some("sess_2GbDB4enNdCa5vS1zpC3Xzg9tK9"));
     assert_eq!(claims.azp.as_deref(), Some("https://accounts.inspired.puma-74.lcl.dev"));
-    assert_eq!((claims.iat, claims.nbf, claims.exp), (Some(1_666_648_250), Some(1_666_648_240), 1_666_648_310));
+    assert_eq!(
+        (claims.iat, claims.nbf, claims.exp),
+        (Some(1_666_648_250), Some(1_666_648_240), 1_666_648_310)
+    );
 }
 
 #[tokio::test]
@@ -61,7 +70,10 @@ async fn clerk_fixture_at_the_edges_of_the_skew() {
     }
     // Skew 0: expired at exp + 1.
     let strict = clerk_verifier(Duration::ZERO);
-    assert!(matches!(strict.verify_at(CLERK_TOKEN.trim(), at(CLERK_EXP + 1)).await, Err(VerifyError::Expired)));
+    assert!(matches!(
+        strict.verify_at(CLERK_TOKEN.trim(), at(CLERK_EXP + 1)).await,
+        Err(VerifyError::Expired)
+    ));
     // Too early: nbf is iat - 10.
     let early = v.verify_at(CLERK_TOKEN.trim(), at(1_666_648_240 - 6)).await.unwrap_err();
     assert!(matches!(early, VerifyError::NotActiveYet), "{early:?}");
@@ -72,9 +84,11 @@ async fn clerk_fixture_with_a_tampered_azp_fails_the_signature() {
     // Like Clerk's `mockInvalidSignatureJwt`: a changed payload, old signature.
     let parts: Vec<&str> = CLERK_TOKEN.trim().split('.').collect();
     let payload = URL_SAFE_NO_PAD.decode(parts[1]).unwrap();
-    let tampered = String::from_utf8(payload).unwrap().replace("accounts.inspired", "accounts.evil");
+    let tampered =
+        String::from_utf8(payload).unwrap().replace("accounts.inspired", "accounts.evil");
     let token = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(tampered), parts[2]);
-    let err = clerk_verifier(Duration::from_secs(5)).verify_at(&token, at(CLERK_IAT)).await.unwrap_err();
+    let err =
+        clerk_verifier(Duration::from_secs(5)).verify_at(&token, at(CLERK_IAT)).await.unwrap_err();
     assert!(matches!(err, VerifyError::InvalidSignature), "{err:?}");
 }
 
@@ -85,7 +99,10 @@ async fn clerk_fixture_pem_without_armor_and_wrong_issuer() {
     assert_eq!(v.key_source(), KeySource::Pem);
     assert!(v.verify_at(CLERK_TOKEN.trim(), at(CLERK_IAT)).await.is_ok());
     let other = SessionVerifier::builder().jwt_key(CLERK_PEM).issuer(ISSUER).build().unwrap();
-    assert!(matches!(other.verify_at(CLERK_TOKEN.trim(), at(CLERK_IAT)).await, Err(VerifyError::InvalidIssuer)));
+    assert!(matches!(
+        other.verify_at(CLERK_TOKEN.trim(), at(CLERK_IAT)).await,
+        Err(VerifyError::InvalidIssuer)
+    ));
 }
 
 // --- One test per reason ----------------------------------------------
@@ -118,7 +135,8 @@ async fn reason_token_type_mismatch() {
         &claims(),
         Algorithm::RS256,
     );
-    let oauth = key_a().sign_raw(&json!({"alg": "RS256", "typ": "at+jwt"}), &claims(), Algorithm::RS256);
+    let oauth =
+        key_a().sign_raw(&json!({"alg": "RS256", "typ": "at+jwt"}), &claims(), Algorithm::RS256);
     let machine = key_a().sign(&claims_with(json!({"sub": "mch_2abc"})));
     for token in [&template, &m2m, &oauth, &machine] {
         assert_eq!(reason(&v, token).await, "token-type-mismatch");
@@ -126,7 +144,10 @@ async fn reason_token_type_mismatch() {
     // Opaque machine tokens are rejected when extracted.
     let mut headers = HeaderMap::new();
     headers.insert("authorization", HeaderValue::from_static("Bearer mt_1234567890"));
-    assert_eq!(v.authenticate_at(&headers, now()).await.unwrap_err().reason(), "token-type-mismatch");
+    assert_eq!(
+        v.authenticate_at(&headers, now()).await.unwrap_err().reason(),
+        "token-type-mismatch"
+    );
     // The "ignore" category passes.
     let ignore = key_a().sign_raw(
         &json!({"alg": "RS256", "cat": "cl_I7d4PD111III"}),
@@ -142,7 +163,8 @@ async fn reason_token_invalid() {
     let valid = key_a().sign(&claims());
     let parts: Vec<&str> = valid.split('.').collect();
     let not_json_header = format!("{}.{}.{}", URL_SAFE_NO_PAD.encode("nope"), parts[1], parts[2]);
-    let bad_typ = key_a().sign_raw(&json!({"alg": "RS256", "typ": "JWE"}), &claims(), Algorithm::RS256);
+    let bad_typ =
+        key_a().sign_raw(&json!({"alg": "RS256", "typ": "JWE"}), &claims(), Algorithm::RS256);
     let not_json_payload = {
         // Correctly signed, but the payload is not JSON.
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#);
@@ -300,7 +322,9 @@ async fn reason_token_invalid_authorized_parties() {
 #[tokio::test]
 async fn reason_token_invalid_issuer() {
     let v = verifier();
-    for c in [claims_with(json!({"iss": "https://clerk.evil.test"})), claims_with(json!({"iss": null}))] {
+    for c in
+        [claims_with(json!({"iss": "https://clerk.evil.test"})), claims_with(json!({"iss": null}))]
+    {
         assert_eq!(reason(&v, &key_a().sign(&c)).await, "token-invalid-issuer", "{c}");
     }
     // A trailing slash on either side is tolerated; several issuers work.
@@ -359,7 +383,10 @@ fn bad_configuration_is_reported_at_build() {
         (SessionVerifier::builder().issuer(ISSUER), "no key source"),
         (SessionVerifier::builder().jwt_key(key_a().public_pem), "no issuer"),
         (SessionVerifier::builder().jwt_key("garbage").issuer(ISSUER), "public key"),
-        (SessionVerifier::builder().publishable_key("pk_nope").jwt_key(CLERK_PEM), "publishable key"),
+        (
+            SessionVerifier::builder().publishable_key("pk_nope").jwt_key(CLERK_PEM),
+            "publishable key",
+        ),
     ];
     for (builder, want) in cases {
         let err = builder.build().unwrap_err();

@@ -99,7 +99,11 @@ impl TestKey {
 
     /// A RS256 session token with this key's kid.
     pub(crate) fn sign(&self, claims: &Value) -> String {
-        self.sign_raw(&json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}), claims, Algorithm::RS256)
+        self.sign_raw(
+            &json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}),
+            claims,
+            Algorithm::RS256,
+        )
     }
 }
 
