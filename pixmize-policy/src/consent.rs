@@ -94,6 +94,28 @@ impl fmt::Display for ConsentStatus {
     }
 }
 
+/// A consent status name that is not one of DPV's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown consent status (expected one of: given, renewed_given, requested, request_deferred, refused, withdrawn, revoked, expired, invalidated, unknown)")]
+pub struct UnknownStatus;
+
+impl std::str::FromStr for ConsentStatus {
+    type Err = UnknownStatus;
+
+    /// Parses the snake-case name (`given`, `renewed_given`, …) or the DPV
+    /// name (`ConsentGiven`, `dpv:RenewedConsentGiven`, …).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        ConsentStatus::ALL
+            .into_iter()
+            .find(|st| {
+                let dpv = st.dpv();
+                s == dpv || s == dpv.trim_start_matches("dpv:") || serde_json::to_value(st).ok().is_some_and(|v| v == s)
+            })
+            .ok_or(UnknownStatus)
+    }
+}
+
 /// One user's consent state at the moment of a decision: the status of
 /// each preference, the activity revisions the consents were given for, and
 /// the Global Privacy Control signal.

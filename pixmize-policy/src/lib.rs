@@ -45,20 +45,30 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used)]
 
-pub use crate::consent::{ConsentRecord, ConsentSnapshot, ConsentStatus};
+pub use crate::consent::{ConsentRecord, ConsentSnapshot, ConsentStatus, UnknownStatus};
 pub use crate::decide::{Allow, Decision, Deletion, Deny, Query, Reason};
 pub use crate::error::{Error, Issue, IssueKind, Result};
 pub use crate::key::{
     ExtensionError, FIDESLANG_VERSION, Key, KeyError, KeyKind, KeyRule, MatchMode, Origin, Taxonomy, TaxonomyEntry,
 };
-pub use crate::model::*;
+pub use crate::model::{
+    Activity, ActivityId, AnalyticsPromise, Authority, Channel, ChangeNotice, ClauseRef, ConsentRequirement, Contact,
+    Cookie, CountryCode, Document, EventRule, Extension, FORMAT_VERSION, LegalBasis, Location, Measure, Obligation,
+    Party, Preference, PreferenceId, Prohibition, ProhibitionId, PropertyRule, Recipient, RecipientId, Retention, Right,
+    RightDecl, Role, Scope, Source, TransferMechanism, clause,
+};
 pub use crate::policy::{IMAGEKIT_TOML, PIXMIZE_TOML, Policy};
 
+pub mod analytics;
 mod consent;
 mod country;
 mod decide;
+pub mod diff;
 mod error;
+pub mod export;
 mod key;
-pub mod model;
+mod model;
 mod policy;
+pub mod render;
+pub mod retention;
 mod validate;

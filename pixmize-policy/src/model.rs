@@ -695,18 +695,17 @@ impl Measure {
         }
     }
 
-    /// The DPV concept (compact IRI).
+    /// The DPV concept (compact IRI), where DPV has a matching one.
     #[must_use]
-    pub fn dpv(self) -> &'static str {
+    pub fn dpv(self) -> Option<&'static str> {
         match self {
-            Measure::EncryptionInTransit => "dpv:EncryptionInTransfer",
-            Measure::EncryptionAtRest => "dpv:EncryptionAtRest",
-            Measure::AccessControl => "dpv:AccessControlMethod",
-            Measure::Anonymisation => "dpv:Anonymisation",
-            Measure::Pseudonymisation => "dpv:Pseudonymisation",
-            Measure::DataMinimisation => "dpv:DataMinimisation",
-            Measure::MetadataStripping => "dpv:DataRedaction",
-            Measure::DeletionPolicy => "dpv:DataDeletionPolicy",
+            Measure::EncryptionInTransit => Some("dpv:EncryptionInTransfer"),
+            Measure::EncryptionAtRest => Some("dpv:EncryptionAtRest"),
+            Measure::AccessControl => Some("dpv:AccessControlMethod"),
+            Measure::Anonymisation => Some("dpv:Anonymisation"),
+            Measure::Pseudonymisation => Some("dpv:Pseudonymisation"),
+            Measure::DeletionPolicy => Some("dpv:DataDeletionPolicy"),
+            Measure::DataMinimisation | Measure::MetadataStripping => None,
         }
     }
 }
