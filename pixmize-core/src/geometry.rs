@@ -602,7 +602,7 @@ fn extract(
         } else {
             rect.y = pos.max(0) as u32;
         }
-        if centred && (pos < 0 || pos + i64::from(len) > i64::from(room)) {
+        if centred && (pos < 0 || pos.saturating_add(i64::from(len)) > i64::from(room)) {
             let region = if horizontal {
                 (pos, i64::from(rect.y), rw, rh)
             } else {

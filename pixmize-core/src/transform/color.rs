@@ -59,7 +59,9 @@ impl Color {
         let all_hex = s.bytes().all(|b| b.is_ascii_hexdigit());
         match s.len() {
             6 if all_hex => return hex(s).map(Color::Rgb).ok_or_else(|| bad_color(s)),
-            8 if s[..6].bytes().all(|b| b.is_ascii_hexdigit()) => {
+            // Checking bytes (not `s[..6]`) keeps a multi-byte character
+            // straddling byte 6 from panicking the slice below.
+            8 if s.bytes().take(6).all(|b| b.is_ascii_hexdigit()) => {
                 let rgb = hex(&s[..6]).ok_or_else(|| bad_color(s))?;
                 let o = &s[6..];
                 if !o.bytes().all(|b| b.is_ascii_digit()) {

@@ -193,11 +193,19 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// The most operators an expression may hold. ImageKit documents no
+    /// limit; this one keeps the tree (which is walked recursively) shallow,
+    /// so a hostile input cannot overflow the stack.
+    pub const MAX_OPERATORS: usize = 100;
+
     /// Builds the tree of `first op₁ x₁ op₂ x₂ …` with ImageKit's precedence.
-    /// Returns `None` for a lone number, which is not an expression.
+    /// Returns `None` for a lone number, which is not an expression, and for
+    /// more than [`Expr::MAX_OPERATORS`] operators.
     #[must_use]
     pub fn new(first: Operand, rest: Vec<(Op, Operand)>) -> Option<Expr> {
-        if rest.is_empty() && matches!(first, Operand::Number(_)) {
+        if rest.is_empty() && matches!(first, Operand::Number(_))
+            || rest.len() > Expr::MAX_OPERATORS
+        {
             return None;
         }
         let mut rest = rest.into_iter().peekable();
@@ -267,6 +275,13 @@ impl Expr {
         let first = operand(parts.next().unwrap_or((0, "")))?;
         let mut rest = Vec::new();
         while let Some((at, op)) = parts.next() {
+            if rest.len() == Expr::MAX_OPERATORS {
+                return Err(ValueError::out_of_range_owned(format!(
+                    "at most {} operators in an expression",
+                    Expr::MAX_OPERATORS
+                ))
+                .at(at));
+            }
             let op = Op::from_name(op).ok_or_else(|| {
                 ValueError::invalid(format!("`{op}` is not an operator (add sub mul div mod pow)"))
                     .at(at)

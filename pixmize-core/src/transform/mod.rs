@@ -47,8 +47,8 @@ pub use value::{
     Anchor, AspectRatio, AssetPath, Background, BlendMode, Blur, BlurAmount, Blurred, Border, Crop,
     CropMode, Density, DominantColors, Dpr, DprValue, DropShadow, Flip, Focus, Format, Gradient,
     GradientDirection, GradientSide, LayerOffset, ObjectName, Opacity, Padding, Page, PageList,
-    Prompt, Quality, Radius, Raw, Rotation, Scalar, Shadow, Sharpen, Size, Text, TextAlign, Trim,
-    Typography, UnsharpMask,
+    PageRange, Prompt, Quality, Radius, Raw, Rotation, Scalar, Shadow, Sharpen, Size, Text,
+    TextAlign, Trim, Typography, UnsharpMask,
 };
 
 use parse::{Ctx, ValueError};

@@ -503,8 +503,10 @@ impl<'a> Parser<'a> {
         let full_key;
         if key == "e" {
             // Effects are keyed by name: `e-sharpen-10` is key `e-sharpen`.
-            let Some(v) = value else {
-                return Err(self.err(tok.start, Some("e"), ParseErrorKind::MissingValue));
+            // `e` and `e-` name no effect: the value is missing at the end.
+            let Some(v) = value.filter(|v| !v.is_empty()) else {
+                let end = tok.start + tok.text.len();
+                return Err(self.err(end, Some("e"), ParseErrorKind::MissingValue));
             };
             let (name, rest) = match v.split_once('-') {
                 Some((n, r)) => (n, Some(r)),
@@ -561,7 +563,7 @@ impl<'a> Parser<'a> {
             Some("end") => {
                 return Err(self.err(open.start, Some(key), ParseErrorKind::UnexpectedLayerEnd));
             }
-            Some(other) => {
+            Some(other) if !other.is_empty() => {
                 let reason = format!("`{other}` is not a layer type (image, text)");
                 return Err(self.err(
                     open.start + 2,
@@ -569,7 +571,11 @@ impl<'a> Parser<'a> {
                     ParseErrorKind::InvalidValue { reason },
                 ));
             }
-            None => return Err(self.err(open.start, Some("l"), ParseErrorKind::MissingValue)),
+            // `l` or `l-`: reported at the end, like any missing value.
+            Some(_) | None => {
+                let end = open.start + open.text.len();
+                return Err(self.err(end, Some("l"), ParseErrorKind::MissingValue));
+            }
         };
         if self.depth == MAX_LAYER_DEPTH {
             return Err(self.err(open.start, Some(key), ParseErrorKind::LayerTooDeep));
@@ -660,8 +666,9 @@ impl<'a> Parser<'a> {
         if self.in_branch {
             return Err(self.err(open.start, Some("if"), ParseErrorKind::NestedConditional));
         }
-        let Some(text) = open.text.strip_prefix("if-") else {
-            return Err(self.err(open.start, Some("if"), ParseErrorKind::MissingValue));
+        let Some(text) = open.text.strip_prefix("if-").filter(|t| !t.is_empty()) else {
+            let end = open.start + open.text.len();
+            return Err(self.err(end, Some("if"), ParseErrorKind::MissingValue));
         };
         let condition = Condition::parse(text).map_err(|(at, reason)| {
             self.err(open.start + 3 + at, Some("if"), ParseErrorKind::InvalidCondition { reason })
@@ -679,7 +686,12 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         match self.peek() {
             Some(t) if t.sep != Sep::Colon && Self::term(&t).is_none() => {
-                Err(self.err(t.start, None, ParseErrorKind::ConditionalNotAlone))
+                let kind = if t.text.is_empty() {
+                    ParseErrorKind::EmptyParam
+                } else {
+                    ParseErrorKind::ConditionalNotAlone
+                };
+                Err(self.err(t.start, None, kind))
             }
             _ => Ok(Conditional::from_parts_unchecked(condition, then, otherwise)),
         }

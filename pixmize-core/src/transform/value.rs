@@ -999,14 +999,50 @@ impl ParamValue for Prompt {
 pub enum Page {
     /// `pg-2`
     Number(NonZeroU32),
-    /// `pg-2-4`: from the first to the second, inclusive (first < second).
-    Range(NonZeroU32, NonZeroU32),
+    /// `pg-2-4`: from the first to the last page, inclusive.
+    Range(PageRange),
     /// `pg-4-`: from this page on.
     From(NonZeroU32),
     /// `pg-1_3_5`: several pages (at least two).
     List(PageList),
     /// `pg-name-"Layer 1"`: PSD layers by name, as written after `name-`.
     Name(Text),
+}
+
+/// Pages `first` to `last` inclusive, with `first < last`, for [`Page::Range`].
+///
+/// ```
+/// use std::num::NonZeroU32;
+/// use pixmize_core::transform::PageRange;
+/// let two = NonZeroU32::new(2).unwrap();
+/// let four = NonZeroU32::new(4).unwrap();
+/// assert_eq!(PageRange::new(two, four).map(|r| r.last()), Some(four));
+/// assert!(PageRange::new(four, two).is_none(), "`pg-4-2` does not parse, so it cannot be built");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageRange {
+    first: NonZeroU32,
+    last: NonZeroU32,
+}
+
+impl PageRange {
+    /// `first..=last` if `first < last`.
+    #[must_use]
+    pub fn new(first: NonZeroU32, last: NonZeroU32) -> Option<PageRange> {
+        (first < last).then_some(PageRange { first, last })
+    }
+
+    /// The first page.
+    #[must_use]
+    pub fn first(self) -> NonZeroU32 {
+        self.first
+    }
+
+    /// The last page.
+    #[must_use]
+    pub fn last(self) -> NonZeroU32 {
+        self.last
+    }
 }
 
 /// At least two page numbers, for [`Page::List`].
@@ -1031,7 +1067,7 @@ impl fmt::Display for Page {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Page::Number(n) => fmt::Display::fmt(&n, f),
-            Page::Range(a, b) => write!(f, "{a}-{b}"),
+            Page::Range(r) => write!(f, "{}-{}", r.first, r.last),
             Page::From(a) => write!(f, "{a}-"),
             Page::List(l) => {
                 let parts: Vec<String> = l.0.iter().map(ToString::to_string).collect();
@@ -1053,12 +1089,10 @@ impl ParamValue for Page {
                 return Ok(Page::From(first));
             }
             let last = parse_nonzero(b).map_err(|e| e.at(a.len() + 1))?;
-            return if first < last {
-                Ok(Page::Range(first, last))
-            } else {
-                Err(ValueError::invalid("a page range goes from a lower to a higher page")
-                    .at(a.len() + 1))
-            };
+            return PageRange::new(first, last).map(Page::Range).ok_or_else(|| {
+                ValueError::invalid("a page range goes from a lower to a higher page")
+                    .at(a.len() + 1)
+            });
         }
         if s.contains('_') {
             let mut pages = Vec::new();
