@@ -165,8 +165,11 @@ fn decide(args: &[String]) -> Result<ExitCode, Box<dyn Error>> {
             _ => positional.push(a.clone()),
         }
     }
-    let [target, purpose, categories @ ..] = positional.as_slice() else { return Err(USAGE.into()) };
-    let mut query = if target == "device" { Query::on_device(purpose) } else { Query::to(target, purpose) };
+    let [target, purpose, categories @ ..] = positional.as_slice() else {
+        return Err(USAGE.into());
+    };
+    let mut query =
+        if target == "device" { Query::on_device(purpose) } else { Query::to(target, purpose) };
     for c in categories {
         query = query.data(c);
     }
@@ -175,7 +178,12 @@ fn decide(args: &[String]) -> Result<ExitCode, Box<dyn Error>> {
     }
     match policy.decide(&query, &consent) {
         Decision::Allow(allow) => {
-            println!("ALLOW under {} (activity `{}`, policy {})", allow.clause(), allow.activity(), allow.policy_version());
+            println!(
+                "ALLOW under {} (activity `{}`, policy {})",
+                allow.clause(),
+                allow.activity(),
+                allow.policy_version()
+            );
             println!("  retention: {}", allow.retention().describe());
             for o in allow.obligations() {
                 println!("  obligation: {}", o.describe());

@@ -62,7 +62,13 @@ impl RawEvent {
     /// An event with no properties.
     #[must_use]
     pub fn new(name: impl Into<String>, time: OffsetDateTime) -> Self {
-        Self { name: name.into(), properties: BTreeMap::new(), country: None, user_agent: None, time }
+        Self {
+            name: name.into(),
+            properties: BTreeMap::new(),
+            country: None,
+            user_agent: None,
+            time,
+        }
     }
 }
 
@@ -196,7 +202,11 @@ impl AnalyticsPromise {
         Ok(SanitizedEvent {
             name: rule.name.clone(),
             properties,
-            country: if self.keep_country { raw.country.as_deref().and_then(country) } else { None },
+            country: if self.keep_country {
+                raw.country.as_deref().and_then(country)
+            } else {
+                None
+            },
             browser: if self.keep_browser { ua.map(browser) } else { None },
             device: if self.keep_device_type { ua.map(device_type) } else { None },
             hour: hour_bucket(raw.time),
@@ -211,7 +221,11 @@ impl Policy {
     /// # Errors
     /// [`Dropped::NoPromise`], [`Dropped::Denied`] when the user objected,
     /// or [`Dropped::UnknownEvent`].
-    pub fn sanitize_event(&self, raw: &RawEvent, consent: &ConsentSnapshot) -> Result<SanitizedEvent, Dropped> {
+    pub fn sanitize_event(
+        &self,
+        raw: &RawEvent,
+        consent: &ConsentSnapshot,
+    ) -> Result<SanitizedEvent, Dropped> {
         let promise = self.document().analytics.as_ref().ok_or(Dropped::NoPromise)?;
         let activity = self.activity(promise.activity.as_str()).ok_or(Dropped::NoPromise)?;
         let mut query = match activity.location_recipient() {
@@ -274,7 +288,10 @@ fn browser(ua: &str) -> Browser {
 }
 
 fn device_type(ua: &str) -> DeviceType {
-    if ua.contains("iPad") || ua.contains("Tablet") || (ua.contains("Android") && !ua.contains("Mobile")) {
+    if ua.contains("iPad")
+        || ua.contains("Tablet")
+        || (ua.contains("Android") && !ua.contains("Mobile"))
+    {
         DeviceType::Tablet
     } else if ua.contains("Mobi") || ua.contains("iPhone") || ua.contains("Android") {
         DeviceType::Mobile
@@ -288,7 +305,8 @@ fn device_type(ua: &str) -> DeviceType {
 /// Clerk id is in this set, so such an identifier always lies inside one
 /// run, and dropping the run drops all of it.
 fn is_run_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':' | '+' | '%' | '=' | '~' | '/' | '?' | '&' | '#')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '.' | '_' | '-' | '@' | ':' | '+' | '%' | '=' | '~' | '/' | '?' | '&' | '#')
 }
 
 /// Whether a run looks like an identifier or secret that must not survive.
@@ -296,7 +314,10 @@ fn is_identifier(run: &str) -> bool {
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     let letters = run.bytes().filter(u8::is_ascii_alphabetic).count();
     let longest_digits = run.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
-    let percent_encoded = run.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+    let percent_encoded = run
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
     run.contains('@')                                  // email, user@host
         || percent_encoded                             // %40 = an encoded email, anything hidden
         || run.matches(':').count() >= 2               // IPv6, MAC
@@ -347,13 +368,17 @@ pub(crate) fn url_path(value: &str, max: usize) -> String {
             let after = &no_query[i + 3..];
             after.find('/').map_or("/", |j| &after[j..])
         }
-        None if no_query.starts_with("//") => no_query[2..].find('/').map_or("/", |j| &no_query[2 + j..]),
+        None if no_query.starts_with("//") => {
+            no_query[2..].find('/').map_or("/", |j| &no_query[2 + j..])
+        }
         None => no_query,
     };
     let mut out = String::new();
     for seg in path.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
-        let id_like = !seg.chars().all(is_run_char) || is_identifier(seg) || seg.chars().all(|c| c.is_ascii_digit());
+        let id_like = !seg.chars().all(is_run_char)
+            || is_identifier(seg)
+            || seg.chars().all(|c| c.is_ascii_digit());
         out.push_str(if id_like { ":id" } else { seg });
     }
     if out.is_empty() {
@@ -422,7 +447,11 @@ mod tests {
                 "Chrome 130",
                 DeviceType::Tablet,
             ),
-            ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Bot", DeviceType::Desktop),
+            (
+                "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                "Bot",
+                DeviceType::Desktop,
+            ),
             ("curl/8.5.0", "Other", DeviceType::Desktop),
         ];
         for (ua, want, dev) in CASES {

@@ -96,7 +96,9 @@ impl fmt::Display for ConsentStatus {
 
 /// A consent status name that is not one of DPV's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown consent status (expected one of: given, renewed_given, requested, request_deferred, refused, withdrawn, revoked, expired, invalidated, unknown)")]
+#[error(
+    "unknown consent status (expected one of: given, renewed_given, requested, request_deferred, refused, withdrawn, revoked, expired, invalidated, unknown)"
+)]
 pub struct UnknownStatus;
 
 impl std::str::FromStr for ConsentStatus {
@@ -110,7 +112,9 @@ impl std::str::FromStr for ConsentStatus {
             .into_iter()
             .find(|st| {
                 let dpv = st.dpv();
-                s == dpv || s == dpv.trim_start_matches("dpv:") || serde_json::to_value(st).ok().is_some_and(|v| v == s)
+                s == dpv
+                    || s == dpv.trim_start_matches("dpv:")
+                    || serde_json::to_value(st).ok().is_some_and(|v| v == s)
             })
             .ok_or(UnknownStatus)
     }
@@ -168,11 +172,16 @@ impl ConsentSnapshot {
     /// given again after a revision bump is recorded as renewed.
     pub fn give(&mut self, policy: &Policy, preference: &str) -> &mut Self {
         let renewed = self.status(preference).is_some_and(ConsentStatus::is_valid_for_processing)
-            || policy.activities_for_preference(preference).any(|a| self.revisions.contains_key(&a.id));
+            || policy
+                .activities_for_preference(preference)
+                .any(|a| self.revisions.contains_key(&a.id));
         for a in policy.activities_for_preference(preference) {
             self.revisions.insert(a.id.clone(), a.consent_revision);
         }
-        self.set(preference, if renewed { ConsentStatus::RenewedGiven } else { ConsentStatus::Given })
+        self.set(
+            preference,
+            if renewed { ConsentStatus::RenewedGiven } else { ConsentStatus::Given },
+        )
     }
 
     /// Records that the user withdrew consent to `preference`.
@@ -249,7 +258,12 @@ impl ConsentRecord {
         let doc = policy.document();
         let a = policy.activity(activity)?;
         let pref = a.preference()?;
-        let how = doc.preferences.iter().find(|p| p.id == *pref).map(|p| p.how_to_change.clone()).unwrap_or_default();
+        let how = doc
+            .preferences
+            .iter()
+            .find(|p| p.id == *pref)
+            .map(|p| p.how_to_change.clone())
+            .unwrap_or_default();
         Some(Self {
             schema_version: "27560-subset/1",
             record_id: record_id.into(),
@@ -261,11 +275,15 @@ impl ConsentRecord {
             activity: a.id.clone(),
             purpose: a.purpose.to_string(),
             personal_data: a.data_categories.iter().map(ToString::to_string).collect(),
-            storage_location: a.location_recipient().map_or_else(|| "device".to_owned(), |r| r.0.clone()),
+            storage_location: a
+                .location_recipient()
+                .map_or_else(|| "device".to_owned(), |r| r.0.clone()),
             recipients: a.all_recipients().map(|r| r.0.clone()).collect(),
             consent_revision: a.consent_revision,
             state: status.dpv(),
-            event_time: at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            event_time: at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
             withdrawal_method: how,
             jurisdiction: doc.controller.country.0.clone(),
         })

@@ -17,7 +17,8 @@ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// The European Economic Area: the 27 EU member states plus Iceland,
 /// Liechtenstein and Norway. Transfers inside it need no Chapter V safeguard.
-const EEA: &str = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK";
+const EEA: &str =
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK";
 
 /// Countries with a European Commission adequacy decision under GDPR
 /// Art. 45 (the United States only for organisations certified under the

@@ -13,8 +13,8 @@ use crate::Policy;
 use crate::consent::{ConsentSnapshot, ConsentStatus};
 use crate::key::{Key, KeyKind};
 use crate::model::{
-    Activity, ActivityId, ClauseRef, ConsentRequirement, Location, Obligation, PreferenceId, Prohibition, ProhibitionId,
-    RecipientId, Retention, clause,
+    Activity, ActivityId, ClauseRef, ConsentRequirement, Location, Obligation, PreferenceId,
+    Prohibition, ProhibitionId, RecipientId, Retention, clause,
 };
 
 /// A question for [`Policy::decide`]: which data, for which purpose, to
@@ -53,13 +53,23 @@ impl Query {
     /// reports, e.g. `"imagekit"`), for `purpose` (a fideslang data use).
     #[must_use]
     pub fn to(recipient: impl Into<String>, purpose: impl Into<String>) -> Self {
-        Self { categories: Vec::new(), purpose: purpose.into(), subjects: Vec::new(), target: Target::Recipient(recipient.into()) }
+        Self {
+            categories: Vec::new(),
+            purpose: purpose.into(),
+            subjects: Vec::new(),
+            target: Target::Recipient(recipient.into()),
+        }
     }
 
     /// Data processed or stored on the user's device, for `purpose`.
     #[must_use]
     pub fn on_device(purpose: impl Into<String>) -> Self {
-        Self { categories: Vec::new(), purpose: purpose.into(), subjects: Vec::new(), target: Target::Device }
+        Self {
+            categories: Vec::new(),
+            purpose: purpose.into(),
+            subjects: Vec::new(),
+            target: Target::Device,
+        }
     }
 
     /// Adds a data category (a fideslang key such as `user.content.private`).
@@ -137,6 +147,15 @@ impl Decision {
 /// A permit for one flow. Only [`Policy::decide`] can create one, so an
 /// outbound client that takes `&Allow` cannot be called without asking the
 /// policy first.
+///
+/// It has private fields, no `Default` and no `Deserialize`:
+///
+/// ```compile_fail
+/// let forged = pixmize_policy::Allow { activity: "cloud_processing".into() };
+/// ```
+/// ```compile_fail
+/// let forged: pixmize_policy::Allow = Default::default();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allow {
     activity: ActivityId,
@@ -356,19 +375,33 @@ impl fmt::Display for Reason {
                 }
                 f.write_str(" for this purpose at this place")
             }
-            Reason::Prohibited { prohibition, clause } => write!(f, "prohibition `{prohibition}` forbids it ({clause})"),
+            Reason::Prohibited { prohibition, clause } => {
+                write!(f, "prohibition `{prohibition}` forbids it ({clause})")
+            }
             Reason::ConsentRequired { activity, preference, status, clause } => match status {
-                Some(s) => write!(f, "activity `{activity}` needs consent `{preference}` ({clause}), which is {s}"),
-                None => write!(f, "activity `{activity}` needs consent `{preference}` ({clause}), which was not given"),
+                Some(s) => write!(
+                    f,
+                    "activity `{activity}` needs consent `{preference}` ({clause}), which is {s}"
+                ),
+                None => write!(
+                    f,
+                    "activity `{activity}` needs consent `{preference}` ({clause}), which was not given"
+                ),
             },
             Reason::Objected { activity, preference, status, clause } => {
-                write!(f, "the user objected to activity `{activity}` via `{preference}` ({status}, {clause})")
+                write!(
+                    f,
+                    "the user objected to activity `{activity}` via `{preference}` ({status}, {clause})"
+                )
             }
             Reason::GlobalPrivacyControl { activity, clause } => {
                 write!(f, "Global Privacy Control objects to activity `{activity}` ({clause})")
             }
             Reason::ConsentStale { activity, have, need, clause } => {
-                write!(f, "consent for activity `{activity}` covers revision {have}, but {clause} is at revision {need}")
+                write!(
+                    f,
+                    "consent for activity `{activity}` covers revision {have}, but {clause} is at revision {need}"
+                )
             }
         }
     }
@@ -376,7 +409,13 @@ impl fmt::Display for Reason {
 
 /// Whether prohibition `p` catches the declared keys at `location`
 /// (Fides semantics: categories, purposes and subjects must all match).
-pub(crate) fn prohibition_catches(p: &Prohibition, categories: &[Key], purposes: &[Key], subjects: &[Key], location: &Location) -> bool {
+pub(crate) fn prohibition_catches(
+    p: &Prohibition,
+    categories: &[Key],
+    purposes: &[Key],
+    subjects: &[Key],
+    location: &Location,
+) -> bool {
     p.scope.includes(location)
         && p.categories.matches(categories)
         && p.purposes.matches(purposes)
@@ -388,7 +427,11 @@ fn parse_keys(policy: &Policy, kind: KeyKind, raw: &[String], bad: &mut Vec<Reas
     for s in raw {
         match Key::new(s.as_str()) {
             Ok(k) if policy.taxonomy().contains(kind, &k) => keys.push(k),
-            _ => bad.push(Reason::UnknownKey { clause: ClauseRef::new(clause::NOT_LISTED), kind, key: s.clone() }),
+            _ => bad.push(Reason::UnknownKey {
+                clause: ClauseRef::new(clause::NOT_LISTED),
+                kind,
+                key: s.clone(),
+            }),
         }
     }
     keys
@@ -422,14 +465,17 @@ fn consent_check(a: &Activity, consent: &ConsentSnapshot) -> Option<Reason> {
                 need: a.consent_revision,
             })
         }
-        ConsentRequirement::OptOut { preference } => match consent.choices.get(preference).copied() {
+        ConsentRequirement::OptOut { preference } => match consent.choices.get(preference).copied()
+        {
             Some(status) if status.is_objection() => Some(Reason::Objected {
                 clause: a.clause(),
                 activity: a.id.clone(),
                 preference: preference.clone(),
                 status,
             }),
-            _ if consent.gpc => Some(Reason::GlobalPrivacyControl { clause: a.clause(), activity: a.id.clone() }),
+            _ if consent.gpc => {
+                Some(Reason::GlobalPrivacyControl { clause: a.clause(), activity: a.id.clone() })
+            }
             _ => None,
         },
     }
@@ -439,13 +485,17 @@ pub(crate) fn decide(policy: &Policy, query: &Query, consent: &ConsentSnapshot) 
     let doc = policy.document();
     let mut bad = Vec::new();
     let categories = parse_keys(policy, KeyKind::DataCategory, &query.categories, &mut bad);
-    let purpose = parse_keys(policy, KeyKind::DataUse, std::slice::from_ref(&query.purpose), &mut bad);
+    let purpose =
+        parse_keys(policy, KeyKind::DataUse, std::slice::from_ref(&query.purpose), &mut bad);
     let subjects = parse_keys(policy, KeyKind::DataSubject, &query.subjects, &mut bad);
     if !bad.is_empty() {
         return Decision::Deny(Deny::new(bad));
     }
     if categories.is_empty() {
-        return Decision::Deny(Deny::new(vec![Reason::NotDeclared { clause: ClauseRef::new(clause::NOT_LISTED), uncovered: Vec::new() }]));
+        return Decision::Deny(Deny::new(vec![Reason::NotDeclared {
+            clause: ClauseRef::new(clause::NOT_LISTED),
+            uncovered: Vec::new(),
+        }]));
     }
     let location = match &query.target {
         Target::Device => Location::Device,
@@ -465,15 +515,32 @@ pub(crate) fn decide(policy: &Policy, query: &Query, consent: &ConsentSnapshot) 
 
     // 2. Activities at this place, for a purpose covering the query's.
     let purpose = &purpose[0];
-    let candidates: Vec<&Activity> = doc.activities.iter().filter(|a| at_location(a, &location) && a.purpose.covers(purpose)).collect();
+    let candidates: Vec<&Activity> = doc
+        .activities
+        .iter()
+        .filter(|a| at_location(a, &location) && a.purpose.covers(purpose))
+        .collect();
     let uncovered = |a: &Activity| -> Vec<Key> {
-        categories.iter().filter(|k| !a.data_categories.iter().any(|d| d.covers(k))).cloned().collect()
+        categories
+            .iter()
+            .filter(|k| !a.data_categories.iter().any(|d| d.covers(k)))
+            .cloned()
+            .collect()
     };
-    let subjects_ok = |a: &Activity| subjects.iter().all(|s| a.data_subjects.iter().any(|d| d.covers(s)));
-    let matching: Vec<&Activity> = candidates.iter().copied().filter(|a| uncovered(a).is_empty() && subjects_ok(a)).collect();
+    let subjects_ok =
+        |a: &Activity| subjects.iter().all(|s| a.data_subjects.iter().any(|d| d.covers(s)));
+    let matching: Vec<&Activity> =
+        candidates.iter().copied().filter(|a| uncovered(a).is_empty() && subjects_ok(a)).collect();
     if matching.is_empty() {
-        let best = candidates.iter().map(|a| uncovered(a)).min_by_key(Vec::len).unwrap_or_else(|| categories.clone());
-        return Decision::Deny(Deny::new(vec![Reason::NotDeclared { clause: ClauseRef::new(clause::NOT_LISTED), uncovered: best }]));
+        let best = candidates
+            .iter()
+            .map(|a| uncovered(a))
+            .min_by_key(Vec::len)
+            .unwrap_or_else(|| categories.clone());
+        return Decision::Deny(Deny::new(vec![Reason::NotDeclared {
+            clause: ClauseRef::new(clause::NOT_LISTED),
+            uncovered: best,
+        }]));
     }
 
     // 3. Consent: the first activity whose consent holds permits.

@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::Policy;
 use crate::key::Key;
 use crate::model::{
-    Activity, ActivityId, ClauseRef, ConsentRequirement, Cookie, Document, LegalBasis, Location, PropertyRule,
-    Prohibition, Recipient, Retention, RightDecl, clause,
+    Activity, ActivityId, ClauseRef, ConsentRequirement, Cookie, Document, LegalBasis, Location,
+    Prohibition, PropertyRule, Recipient, Retention, RightDecl, clause,
 };
 
 /// How a change affects the people the policy is about.
@@ -78,7 +78,14 @@ impl fmt::Display for Change {
 struct Out(Vec<Change>);
 
 impl Out {
-    fn push(&mut self, severity: Severity, path: impl Into<String>, clause: ClauseRef, what: impl Into<String>, activities: Vec<ActivityId>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        path: impl Into<String>,
+        clause: ClauseRef,
+        what: impl Into<String>,
+        activities: Vec<ActivityId>,
+    ) {
         self.0.push(Change { severity, path: path.into(), clause, what: what.into(), activities });
     }
 }
@@ -102,28 +109,76 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         ("effective", &o.effective, &n.effective),
     ] {
         if a != b {
-            out.push(Severity::Editorial, field, cl(clause::CHANGES), format!("{field} changed from `{a}` to `{b}`"), vec![]);
+            out.push(
+                Severity::Editorial,
+                field,
+                cl(clause::CHANGES),
+                format!("{field} changed from `{a}` to `{b}`"),
+                vec![],
+            );
         }
     }
     if o.controller != n.controller {
-        out.push(Severity::Notify, "controller", cl(clause::CONTROLLER), "controller details changed", vec![]);
+        out.push(
+            Severity::Notify,
+            "controller",
+            cl(clause::CONTROLLER),
+            "controller details changed",
+            vec![],
+        );
     }
     if o.dpo != n.dpo {
-        out.push(Severity::Notify, "dpo", cl(clause::CONTROLLER), "data protection officer changed", vec![]);
+        out.push(
+            Severity::Notify,
+            "dpo",
+            cl(clause::CONTROLLER),
+            "data protection officer changed",
+            vec![],
+        );
     }
     if o.supervisory_authority != n.supervisory_authority {
-        out.push(Severity::Notify, "supervisory_authority", cl(clause::COMPLAINTS), "supervisory authority changed", vec![]);
+        out.push(
+            Severity::Notify,
+            "supervisory_authority",
+            cl(clause::COMPLAINTS),
+            "supervisory authority changed",
+            vec![],
+        );
     }
     if o.changes.advance_days > n.changes.advance_days {
-        out.push(Severity::Material, "changes.advance_days", cl(clause::CHANGES), "less advance notice of changes", vec![]);
+        out.push(
+            Severity::Material,
+            "changes.advance_days",
+            cl(clause::CHANGES),
+            "less advance notice of changes",
+            vec![],
+        );
     } else if o.changes.advance_days < n.changes.advance_days {
-        out.push(Severity::Favourable, "changes.advance_days", cl(clause::CHANGES), "more advance notice of changes", vec![]);
+        out.push(
+            Severity::Favourable,
+            "changes.advance_days",
+            cl(clause::CHANGES),
+            "more advance notice of changes",
+            vec![],
+        );
     }
     if o.changes.how != n.changes.how {
-        out.push(Severity::Editorial, "changes.how", cl(clause::CHANGES), "wording of how changes are announced", vec![]);
+        out.push(
+            Severity::Editorial,
+            "changes.how",
+            cl(clause::CHANGES),
+            "wording of how changes are announced",
+            vec![],
+        );
     }
     if o.extensions != n.extensions {
-        out.push(Severity::Editorial, "extensions", cl(clause::NOT_LISTED), "taxonomy extensions changed", vec![]);
+        out.push(
+            Severity::Editorial,
+            "extensions",
+            cl(clause::NOT_LISTED),
+            "taxonomy extensions changed",
+            vec![],
+        );
     }
 
     recipients(o, n, &mut out);
@@ -141,7 +196,13 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         }
     }
     for a in o.activities.iter().filter(|a| !n.activities.iter().any(|x| x.id == a.id)) {
-        out.push(Severity::Favourable, format!("activities[{}]", a.id), a.clause(), format!("activity `{}` removed", a.title), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("activities[{}]", a.id),
+            a.clause(),
+            format!("activity `{}` removed", a.title),
+            vec![],
+        );
     }
     prohibitions(o, n, &mut out);
     cookies(o, n, &mut out);
@@ -168,7 +229,13 @@ fn recipients(o: &Document, n: &Document, out: &mut Out) {
         recipient(old, r, &path, &users, out);
     }
     for r in o.recipients.iter().filter(|r| !n.recipients.iter().any(|x| x.id == r.id)) {
-        out.push(Severity::Favourable, format!("recipients[{}]", r.id), here(), format!("recipient {} removed", r.name), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("recipients[{}]", r.id),
+            here(),
+            format!("recipient {} removed", r.name),
+            vec![],
+        );
     }
 }
 
@@ -180,29 +247,80 @@ fn recipient(old: &Recipient, r: &Recipient, path: &str, users: &[ActivityId], o
             (false, true) => Severity::Favourable,
             _ => Severity::Notify,
         };
-        out.push(sev, format!("{path}.role"), here(), format!("{} is now a {} (was {})", r.name, r.role.label(), old.role.label()), users.to_vec());
+        out.push(
+            sev,
+            format!("{path}.role"),
+            here(),
+            format!("{} is now a {} (was {})", r.name, r.role.label(), old.role.label()),
+            users.to_vec(),
+        );
     }
     for c in r.countries.iter().filter(|c| !old.countries.contains(c)) {
-        out.push(Severity::Material, format!("{path}.countries"), here(), format!("{} now processes data in {}", r.name, c.name()), users.to_vec());
+        out.push(
+            Severity::Material,
+            format!("{path}.countries"),
+            here(),
+            format!("{} now processes data in {}", r.name, c.name()),
+            users.to_vec(),
+        );
     }
     for c in old.countries.iter().filter(|c| !r.countries.contains(c)) {
-        out.push(Severity::Favourable, format!("{path}.countries"), here(), format!("{} no longer processes data in {}", r.name, c.name()), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{path}.countries"),
+            here(),
+            format!("{} no longer processes data in {}", r.name, c.name()),
+            vec![],
+        );
     }
-    let strength = |m: Option<crate::TransferMechanism>| m.map_or(0, crate::TransferMechanism::strength);
+    let strength =
+        |m: Option<crate::TransferMechanism>| m.map_or(0, crate::TransferMechanism::strength);
     let (a, b) = (strength(old.transfer_mechanism), strength(r.transfer_mechanism));
     let needs = r.countries.iter().any(|c| !c.is_eea());
     if b < a && needs {
-        out.push(Severity::Material, format!("{path}.transfer_mechanism"), here(), format!("weaker transfer safeguard for {}", r.name), users.to_vec());
+        out.push(
+            Severity::Material,
+            format!("{path}.transfer_mechanism"),
+            here(),
+            format!("weaker transfer safeguard for {}", r.name),
+            users.to_vec(),
+        );
     } else if b > a {
-        out.push(Severity::Favourable, format!("{path}.transfer_mechanism"), here(), format!("stronger transfer safeguard for {}", r.name), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{path}.transfer_mechanism"),
+            here(),
+            format!("stronger transfer safeguard for {}", r.name),
+            vec![],
+        );
     } else if old.transfer_mechanism != r.transfer_mechanism {
-        out.push(Severity::Notify, format!("{path}.transfer_mechanism"), here(), format!("transfer safeguard for {} changed", r.name), vec![]);
+        out.push(
+            Severity::Notify,
+            format!("{path}.transfer_mechanism"),
+            here(),
+            format!("transfer safeguard for {} changed", r.name),
+            vec![],
+        );
     }
     if old.legal_name != r.legal_name {
-        out.push(Severity::Notify, format!("{path}.legal_name"), here(), format!("{} is now {}", old.legal_name, r.legal_name), vec![]);
+        out.push(
+            Severity::Notify,
+            format!("{path}.legal_name"),
+            here(),
+            format!("{} is now {}", old.legal_name, r.legal_name),
+            vec![],
+        );
     }
-    if (&old.name, &old.service, &old.url, &old.privacy_url, &old.dpa_url) != (&r.name, &r.service, &r.url, &r.privacy_url, &r.dpa_url) {
-        out.push(Severity::Editorial, path.to_owned(), here(), format!("description or links of {} changed", r.name), vec![]);
+    if (&old.name, &old.service, &old.url, &old.privacy_url, &old.dpa_url)
+        != (&r.name, &r.service, &r.url, &r.privacy_url, &r.dpa_url)
+    {
+        out.push(
+            Severity::Editorial,
+            path.to_owned(),
+            here(),
+            format!("description or links of {} changed", r.name),
+            vec![],
+        );
     }
 }
 
@@ -212,21 +330,53 @@ fn preferences(o: &Document, n: &Document, out: &mut Out) {
         let path = format!("preferences[{}]", p.id);
         let users = users_of(n, |a| a.preference() == Some(&p.id));
         match o.preferences.iter().find(|x| x.id == p.id) {
-            None => out.push(Severity::Favourable, path, here(), format!("new choice “{}”", p.label), vec![]),
+            None => out.push(
+                Severity::Favourable,
+                path,
+                here(),
+                format!("new choice “{}”", p.label),
+                vec![],
+            ),
             Some(old) => {
                 if !old.default_on && p.default_on {
-                    out.push(Severity::Material, format!("{path}.default_on"), here(), format!("“{}” is now on by default", p.label), users);
+                    out.push(
+                        Severity::Material,
+                        format!("{path}.default_on"),
+                        here(),
+                        format!("“{}” is now on by default", p.label),
+                        users,
+                    );
                 } else if old.default_on && !p.default_on {
-                    out.push(Severity::Favourable, format!("{path}.default_on"), here(), format!("“{}” is now off by default", p.label), vec![]);
+                    out.push(
+                        Severity::Favourable,
+                        format!("{path}.default_on"),
+                        here(),
+                        format!("“{}” is now off by default", p.label),
+                        vec![],
+                    );
                 }
-                if (&old.label, &old.description, &old.how_to_change) != (&p.label, &p.description, &p.how_to_change) {
-                    out.push(Severity::Editorial, path, here(), format!("wording of “{}”", p.label), vec![]);
+                if (&old.label, &old.description, &old.how_to_change)
+                    != (&p.label, &p.description, &p.how_to_change)
+                {
+                    out.push(
+                        Severity::Editorial,
+                        path,
+                        here(),
+                        format!("wording of “{}”", p.label),
+                        vec![],
+                    );
                 }
             }
         }
     }
     for p in o.preferences.iter().filter(|p| !n.preferences.iter().any(|x| x.id == p.id)) {
-        out.push(Severity::Material, format!("preferences[{}]", p.id), here(), format!("choice “{}” removed", p.label), vec![]);
+        out.push(
+            Severity::Material,
+            format!("preferences[{}]", p.id),
+            here(),
+            format!("choice “{}” removed", p.label),
+            vec![],
+        );
     }
 }
 
@@ -264,21 +414,57 @@ fn activity(o: &Activity, a: &Activity, n: &Document, out: &mut Out) {
     let me = || vec![a.id.clone()];
     let c = a.clause();
     for k in uncovered(&a.data_categories, &o.data_categories) {
-        out.push(Severity::Material, format!("{p}.data_categories"), c.clone(), format!("now also processes `{k}`"), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.data_categories"),
+            c.clone(),
+            format!("now also processes `{k}`"),
+            me(),
+        );
     }
     for k in uncovered(&o.data_categories, &a.data_categories) {
-        out.push(Severity::Favourable, format!("{p}.data_categories"), c.clone(), format!("no longer processes `{k}`"), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.data_categories"),
+            c.clone(),
+            format!("no longer processes `{k}`"),
+            vec![],
+        );
     }
     if !o.purpose.covers(&a.purpose) {
-        out.push(Severity::Material, format!("{p}.purpose"), c.clone(), format!("purpose changed from `{}` to `{}`", o.purpose, a.purpose), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.purpose"),
+            c.clone(),
+            format!("purpose changed from `{}` to `{}`", o.purpose, a.purpose),
+            me(),
+        );
     } else if o.purpose != a.purpose {
-        out.push(Severity::Favourable, format!("{p}.purpose"), c.clone(), format!("purpose narrowed to `{}`", a.purpose), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.purpose"),
+            c.clone(),
+            format!("purpose narrowed to `{}`", a.purpose),
+            vec![],
+        );
     }
     for k in uncovered(&a.data_subjects, &o.data_subjects) {
-        out.push(Severity::Material, format!("{p}.data_subjects"), c.clone(), format!("now also concerns `{k}`"), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.data_subjects"),
+            c.clone(),
+            format!("now also concerns `{k}`"),
+            me(),
+        );
     }
     for k in uncovered(&o.data_subjects, &a.data_subjects) {
-        out.push(Severity::Favourable, format!("{p}.data_subjects"), c.clone(), format!("no longer concerns `{k}`"), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.data_subjects"),
+            c.clone(),
+            format!("no longer concerns `{k}`"),
+            vec![],
+        );
     }
     if o.legal_basis != a.legal_basis {
         let sev = match (o.legal_basis, a.legal_basis) {
@@ -286,10 +472,22 @@ fn activity(o: &Activity, a: &Activity, n: &Document, out: &mut Out) {
             (_, LegalBasis::Consent) => Severity::Favourable,
             _ => Severity::Notify,
         };
-        out.push(sev, format!("{p}.legal_basis"), c.clone(), format!("legal basis is now {}", a.legal_basis.label()), me());
+        out.push(
+            sev,
+            format!("{p}.legal_basis"),
+            c.clone(),
+            format!("legal basis is now {}", a.legal_basis.label()),
+            me(),
+        );
     }
     if o.legitimate_interest != a.legitimate_interest {
-        out.push(Severity::Notify, format!("{p}.legitimate_interest"), c.clone(), "legitimate interest restated", vec![]);
+        out.push(
+            Severity::Notify,
+            format!("{p}.legitimate_interest"),
+            c.clone(),
+            "legitimate interest restated",
+            vec![],
+        );
     }
     if o.location != a.location {
         let sev = match (&o.location, &a.location) {
@@ -298,20 +496,54 @@ fn activity(o: &Activity, a: &Activity, n: &Document, out: &mut Out) {
         };
         let name = |l: &Location| match l {
             Location::Device => "the device".to_owned(),
-            Location::Recipient(r) => n.recipients.iter().find(|x| x.id == *r).map_or(r.0.clone(), |x| x.name.clone()),
+            Location::Recipient(r) => {
+                n.recipients.iter().find(|x| x.id == *r).map_or(r.0.clone(), |x| x.name.clone())
+            }
         };
-        out.push(sev, format!("{p}.location"), c.clone(), format!("moved from {} to {}", name(&o.location), name(&a.location)), me());
+        out.push(
+            sev,
+            format!("{p}.location"),
+            c.clone(),
+            format!("moved from {} to {}", name(&o.location), name(&a.location)),
+            me(),
+        );
     }
     for r in a.recipients.iter().filter(|r| !o.recipients.contains(r)) {
-        out.push(Severity::Material, format!("{p}.recipients"), c.clone(), format!("now also shared with `{r}`"), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.recipients"),
+            c.clone(),
+            format!("now also shared with `{r}`"),
+            me(),
+        );
     }
     for r in o.recipients.iter().filter(|r| !a.recipients.contains(r)) {
-        out.push(Severity::Favourable, format!("{p}.recipients"), c.clone(), format!("no longer shared with `{r}`"), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.recipients"),
+            c.clone(),
+            format!("no longer shared with `{r}`"),
+            vec![],
+        );
     }
     match longer(o.retention, a.retention) {
-        Some(true) => out.push(Severity::Material, format!("{p}.retention"), c.clone(), "kept longer", me()),
-        Some(false) => out.push(Severity::Favourable, format!("{p}.retention"), c.clone(), "kept for less time", vec![]),
-        None if o.retention != a.retention => out.push(Severity::Notify, format!("{p}.retention"), c.clone(), "retention restated", vec![]),
+        Some(true) => {
+            out.push(Severity::Material, format!("{p}.retention"), c.clone(), "kept longer", me())
+        }
+        Some(false) => out.push(
+            Severity::Favourable,
+            format!("{p}.retention"),
+            c.clone(),
+            "kept for less time",
+            vec![],
+        ),
+        None if o.retention != a.retention => out.push(
+            Severity::Notify,
+            format!("{p}.retention"),
+            c.clone(),
+            "retention restated",
+            vec![],
+        ),
         None => {}
     }
     if o.consent != a.consent {
@@ -333,24 +565,66 @@ fn activity(o: &Activity, a: &Activity, n: &Document, out: &mut Out) {
         );
     }
     if o.required != a.required || o.source != a.source {
-        out.push(Severity::Notify, p.clone(), c.clone(), "whether the data is required, or where it comes from, changed", vec![]);
+        out.push(
+            Severity::Notify,
+            p.clone(),
+            c.clone(),
+            "whether the data is required, or where it comes from, changed",
+            vec![],
+        );
     }
     if !o.automated_decisions && a.automated_decisions {
-        out.push(Severity::Material, format!("{p}.automated_decisions"), c.clone(), "now makes automated decisions", me());
+        out.push(
+            Severity::Material,
+            format!("{p}.automated_decisions"),
+            c.clone(),
+            "now makes automated decisions",
+            me(),
+        );
     } else if o.automated_decisions && !a.automated_decisions {
-        out.push(Severity::Favourable, format!("{p}.automated_decisions"), c.clone(), "no longer makes automated decisions", vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.automated_decisions"),
+            c.clone(),
+            "no longer makes automated decisions",
+            vec![],
+        );
     }
     for m in o.measures.iter().filter(|m| !a.measures.contains(m)) {
-        out.push(Severity::Material, format!("{p}.measures"), c.clone(), format!("safeguard removed: {}", m.label()), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.measures"),
+            c.clone(),
+            format!("safeguard removed: {}", m.label()),
+            me(),
+        );
     }
     for m in a.measures.iter().filter(|m| !o.measures.contains(m)) {
-        out.push(Severity::Favourable, format!("{p}.measures"), c.clone(), format!("safeguard added: {}", m.label()), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.measures"),
+            c.clone(),
+            format!("safeguard added: {}", m.label()),
+            vec![],
+        );
     }
     for ob in o.obligations.iter().filter(|x| !a.obligations.contains(x)) {
-        out.push(Severity::Material, format!("{p}.obligations"), c.clone(), format!("no longer promised: {}", ob.describe()), me());
+        out.push(
+            Severity::Material,
+            format!("{p}.obligations"),
+            c.clone(),
+            format!("no longer promised: {}", ob.describe()),
+            me(),
+        );
     }
     for ob in a.obligations.iter().filter(|x| !o.obligations.contains(x)) {
-        out.push(Severity::Favourable, format!("{p}.obligations"), c.clone(), format!("now promised: {}", ob.describe()), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{p}.obligations"),
+            c.clone(),
+            format!("now promised: {}", ob.describe()),
+            vec![],
+        );
     }
     if (&o.title, &o.description, &o.stores) != (&a.title, &a.description, &a.stores) {
         out.push(Severity::Editorial, p, c, "title, description or stores changed", vec![]);
@@ -365,7 +639,9 @@ fn at_least_as_strict(old: &Prohibition, new: &Prohibition) -> bool {
     let scope = match (&old.scope, &new.scope) {
         (_, crate::Scope::Everywhere) => true,
         (crate::Scope::OffDevice | crate::Scope::Recipients(_), crate::Scope::OffDevice) => true,
-        (crate::Scope::Recipients(a), crate::Scope::Recipients(b)) => a.iter().all(|r| b.contains(r)),
+        (crate::Scope::Recipients(a), crate::Scope::Recipients(b)) => {
+            a.iter().all(|r| b.contains(r))
+        }
         _ => false,
     };
     let subjects = match (&old.subjects, &new.subjects) {
@@ -373,19 +649,39 @@ fn at_least_as_strict(old: &Prohibition, new: &Prohibition) -> bool {
         (Some(o), Some(n)) => covers(o, n),
         (None, Some(_)) => false,
     };
-    covers(&old.categories, &new.categories) && covers(&old.purposes, &new.purposes) && scope && subjects
+    covers(&old.categories, &new.categories)
+        && covers(&old.purposes, &new.purposes)
+        && scope
+        && subjects
 }
 
 fn prohibitions(o: &Document, n: &Document, out: &mut Out) {
     for p in &n.prohibitions {
         let path = format!("prohibitions[{}]", p.id);
         match o.prohibitions.iter().find(|x| x.id == p.id) {
-            None => out.push(Severity::Favourable, path, p.clause(), format!("new promise: {}", p.title), vec![]),
+            None => out.push(
+                Severity::Favourable,
+                path,
+                p.clause(),
+                format!("new promise: {}", p.title),
+                vec![],
+            ),
             Some(old) => {
-                let rule_changed = (&old.categories, &old.purposes, &old.subjects, &old.scope) != (&p.categories, &p.purposes, &p.subjects, &p.scope);
+                let rule_changed = (&old.categories, &old.purposes, &old.subjects, &old.scope)
+                    != (&p.categories, &p.purposes, &p.subjects, &p.scope);
                 if rule_changed {
-                    let sev = if at_least_as_strict(old, p) { Severity::Favourable } else { Severity::Material };
-                    out.push(sev, path.clone(), p.clause(), format!("promise “{}” changed", p.title), vec![]);
+                    let sev = if at_least_as_strict(old, p) {
+                        Severity::Favourable
+                    } else {
+                        Severity::Material
+                    };
+                    out.push(
+                        sev,
+                        path.clone(),
+                        p.clause(),
+                        format!("promise “{}” changed", p.title),
+                        vec![],
+                    );
                 }
                 if (&old.title, &old.description) != (&p.title, &p.description) {
                     out.push(Severity::Editorial, path, p.clause(), "wording of a promise", vec![]);
@@ -394,7 +690,13 @@ fn prohibitions(o: &Document, n: &Document, out: &mut Out) {
         }
     }
     for p in o.prohibitions.iter().filter(|p| !n.prohibitions.iter().any(|x| x.id == p.id)) {
-        out.push(Severity::Material, format!("prohibitions[{}]", p.id), p.clause(), format!("promise withdrawn: {}", p.title), vec![]);
+        out.push(
+            Severity::Material,
+            format!("prohibitions[{}]", p.id),
+            p.clause(),
+            format!("promise withdrawn: {}", p.title),
+            vec![],
+        );
     }
 }
 
@@ -406,14 +708,27 @@ fn cookies(o: &Document, n: &Document, out: &mut Out) {
         let path = format!("cookies[{}]", c.name);
         let users = vec![c.activity.clone()];
         let Some(old) = o.cookies.iter().find(|x| same(x, c)) else {
-            let sev = if c.optional || c.third_party { Severity::Material } else { Severity::Notify };
+            let sev =
+                if c.optional || c.third_party { Severity::Material } else { Severity::Notify };
             out.push(sev, path, here(), format!("new cookie `{}`", c.name), users);
             continue;
         };
         if age(c) > age(old) {
-            out.push(Severity::Material, format!("{path}.max_age_s"), here(), format!("cookie `{}` lives longer", c.name), users.clone());
+            out.push(
+                Severity::Material,
+                format!("{path}.max_age_s"),
+                here(),
+                format!("cookie `{}` lives longer", c.name),
+                users.clone(),
+            );
         } else if age(c) < age(old) {
-            out.push(Severity::Favourable, format!("{path}.max_age_s"), here(), format!("cookie `{}` lives shorter", c.name), vec![]);
+            out.push(
+                Severity::Favourable,
+                format!("{path}.max_age_s"),
+                here(),
+                format!("cookie `{}` lives shorter", c.name),
+                vec![],
+            );
         }
         let weaker = (!old.third_party && c.third_party)
             || (old.optional && !c.optional)
@@ -424,19 +739,49 @@ fn cookies(o: &Document, n: &Document, out: &mut Out) {
             || (!old.http_only && c.http_only)
             || (!old.secure && c.secure);
         if weaker {
-            out.push(Severity::Material, path.clone(), here(), format!("cookie `{}` is less protective", c.name), users.clone());
+            out.push(
+                Severity::Material,
+                path.clone(),
+                here(),
+                format!("cookie `{}` is less protective", c.name),
+                users.clone(),
+            );
         } else if stronger {
-            out.push(Severity::Favourable, path.clone(), here(), format!("cookie `{}` is more protective", c.name), vec![]);
+            out.push(
+                Severity::Favourable,
+                path.clone(),
+                here(),
+                format!("cookie `{}` is more protective", c.name),
+                vec![],
+            );
         }
         if old.activity != c.activity {
-            out.push(Severity::Notify, format!("{path}.activity"), here(), format!("cookie `{}` now serves `{}`", c.name, c.activity), users);
+            out.push(
+                Severity::Notify,
+                format!("{path}.activity"),
+                here(),
+                format!("cookie `{}` now serves `{}`", c.name, c.activity),
+                users,
+            );
         }
         if old.purpose != c.purpose {
-            out.push(Severity::Editorial, format!("{path}.purpose"), here(), format!("wording for cookie `{}`", c.name), vec![]);
+            out.push(
+                Severity::Editorial,
+                format!("{path}.purpose"),
+                here(),
+                format!("wording for cookie `{}`", c.name),
+                vec![],
+            );
         }
     }
     for c in o.cookies.iter().filter(|c| !n.cookies.iter().any(|x| same(x, c))) {
-        out.push(Severity::Favourable, format!("cookies[{}]", c.name), here(), format!("cookie `{}` removed", c.name), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("cookies[{}]", c.name),
+            here(),
+            format!("cookie `{}` removed", c.name),
+            vec![],
+        );
     }
 }
 
@@ -444,30 +789,72 @@ fn rights(o: &Document, n: &Document, out: &mut Out) {
     for r in &n.rights {
         let path = format!("rights[{}]", r.right.slug());
         let Some(old) = o.rights.iter().find(|x| x.right == r.right) else {
-            out.push(Severity::Favourable, path, r.clause(), format!("new right: {}", r.right.title()), vec![]);
+            out.push(
+                Severity::Favourable,
+                path,
+                r.clause(),
+                format!("new right: {}", r.right.title()),
+                vec![],
+            );
             continue;
         };
         right(old, r, &path, out);
     }
     for r in o.rights.iter().filter(|r| !n.rights.iter().any(|x| x.right == r.right)) {
-        out.push(Severity::Material, format!("rights[{}]", r.right.slug()), r.clause(), format!("right removed: {}", r.right.title()), vec![]);
+        out.push(
+            Severity::Material,
+            format!("rights[{}]", r.right.slug()),
+            r.clause(),
+            format!("right removed: {}", r.right.title()),
+            vec![],
+        );
     }
 }
 
 fn right(old: &RightDecl, r: &RightDecl, path: &str, out: &mut Out) {
     if r.deadline_days > old.deadline_days {
-        out.push(Severity::Material, format!("{path}.deadline_days"), r.clause(), format!("{} takes longer", r.right.title()), vec![]);
+        out.push(
+            Severity::Material,
+            format!("{path}.deadline_days"),
+            r.clause(),
+            format!("{} takes longer", r.right.title()),
+            vec![],
+        );
     } else if r.deadline_days < old.deadline_days {
-        out.push(Severity::Favourable, format!("{path}.deadline_days"), r.clause(), format!("{} is faster", r.right.title()), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{path}.deadline_days"),
+            r.clause(),
+            format!("{} is faster", r.right.title()),
+            vec![],
+        );
     }
     for ch in old.channels.iter().filter(|c| !r.channels.contains(c)) {
-        out.push(Severity::Material, format!("{path}.channels"), r.clause(), format!("{} no longer possible {}", r.right.title(), ch.label()), vec![]);
+        out.push(
+            Severity::Material,
+            format!("{path}.channels"),
+            r.clause(),
+            format!("{} no longer possible {}", r.right.title(), ch.label()),
+            vec![],
+        );
     }
     for ch in r.channels.iter().filter(|c| !old.channels.contains(c)) {
-        out.push(Severity::Favourable, format!("{path}.channels"), r.clause(), format!("{} now also possible {}", r.right.title(), ch.label()), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("{path}.channels"),
+            r.clause(),
+            format!("{} now also possible {}", r.right.title(), ch.label()),
+            vec![],
+        );
     }
     if old.how != r.how {
-        out.push(Severity::Editorial, format!("{path}.how"), r.clause(), format!("wording of {}", r.right.title()), vec![]);
+        out.push(
+            Severity::Editorial,
+            format!("{path}.how"),
+            r.clause(),
+            format!("wording of {}", r.right.title()),
+            vec![],
+        );
     }
 }
 
@@ -476,7 +863,13 @@ fn analytics(o: &Document, n: &Document, out: &mut Out) {
     let (old, new) = match (&o.analytics, &n.analytics) {
         (None, None) => return,
         (None, Some(p)) => {
-            out.push(Severity::Material, "analytics", here(), "usage statistics introduced", vec![p.activity.clone()]);
+            out.push(
+                Severity::Material,
+                "analytics",
+                here(),
+                "usage statistics introduced",
+                vec![p.activity.clone()],
+            );
             return;
         }
         (Some(_), None) => {
@@ -492,48 +885,116 @@ fn analytics(o: &Document, n: &Document, out: &mut Out) {
         ("keep_device_type", old.keep_device_type, new.keep_device_type),
     ] {
         if !a && b {
-            out.push(Severity::Material, format!("analytics.{field}"), here(), format!("statistics now {field}"), users.clone());
+            out.push(
+                Severity::Material,
+                format!("analytics.{field}"),
+                here(),
+                format!("statistics now {field}"),
+                users.clone(),
+            );
         } else if a && !b {
-            out.push(Severity::Favourable, format!("analytics.{field}"), here(), format!("statistics no longer {field}"), vec![]);
+            out.push(
+                Severity::Favourable,
+                format!("analytics.{field}"),
+                here(),
+                format!("statistics no longer {field}"),
+                vec![],
+            );
         }
     }
     if new.max_text_len > old.max_text_len {
-        out.push(Severity::Notify, "analytics.max_text_len", here(), "longer text values kept", users.clone());
+        out.push(
+            Severity::Notify,
+            "analytics.max_text_len",
+            here(),
+            "longer text values kept",
+            users.clone(),
+        );
     }
     if old.activity != new.activity {
-        out.push(Severity::Notify, "analytics.activity", here(), "statistics moved to another activity", users.clone());
+        out.push(
+            Severity::Notify,
+            "analytics.activity",
+            here(),
+            "statistics moved to another activity",
+            users.clone(),
+        );
     }
     if old.description != new.description {
-        out.push(Severity::Editorial, "analytics.description", here(), "wording of the statistics promise", vec![]);
+        out.push(
+            Severity::Editorial,
+            "analytics.description",
+            here(),
+            "wording of the statistics promise",
+            vec![],
+        );
     }
     for e in &new.events {
         let path = format!("analytics.events[{}]", e.name);
         let Some(oe) = old.events.iter().find(|x| x.name == e.name) else {
-            out.push(Severity::Material, path, here(), format!("new event `{}`", e.name), users.clone());
+            out.push(
+                Severity::Material,
+                path,
+                here(),
+                format!("new event `{}`", e.name),
+                users.clone(),
+            );
             continue;
         };
         let keys: BTreeSet<&String> = e.properties.keys().chain(oe.properties.keys()).collect();
         for k in keys {
             match (oe.properties.get(k), e.properties.get(k)) {
-                (None, Some(_)) => out.push(Severity::Material, path.clone(), here(), format!("event `{}` now records `{k}`", e.name), users.clone()),
-                (Some(_), None) => out.push(Severity::Favourable, path.clone(), here(), format!("event `{}` no longer records `{k}`", e.name), vec![]),
+                (None, Some(_)) => out.push(
+                    Severity::Material,
+                    path.clone(),
+                    here(),
+                    format!("event `{}` now records `{k}`", e.name),
+                    users.clone(),
+                ),
+                (Some(_), None) => out.push(
+                    Severity::Favourable,
+                    path.clone(),
+                    here(),
+                    format!("event `{}` no longer records `{k}`", e.name),
+                    vec![],
+                ),
                 (Some(a), Some(b)) if a != b => {
-                    let sev = if matches!(b, PropertyRule::Text) || matches!((a, b), (PropertyRule::OneOf { values: x }, PropertyRule::OneOf { values: y }) if y.iter().any(|v| !x.contains(v))) {
+                    let sev = if matches!(b, PropertyRule::Text)
+                        || matches!((a, b), (PropertyRule::OneOf { values: x }, PropertyRule::OneOf { values: y }) if y.iter().any(|v| !x.contains(v)))
+                    {
                         Severity::Material
                     } else {
                         Severity::Favourable
                     };
-                    out.push(sev, path.clone(), here(), format!("event `{}` records `{k}` differently", e.name), users.clone());
+                    out.push(
+                        sev,
+                        path.clone(),
+                        here(),
+                        format!("event `{}` records `{k}` differently", e.name),
+                        users.clone(),
+                    );
                 }
                 _ => {}
             }
         }
         if oe.description != e.description {
-            out.push(Severity::Editorial, path, here(), format!("wording of event `{}`", e.name), vec![]);
+            out.push(
+                Severity::Editorial,
+                path,
+                here(),
+                format!("wording of event `{}`", e.name),
+                vec![],
+            );
         }
     }
     for e in old.events.iter().filter(|e| !new.events.iter().any(|x| x.name == e.name)) {
-        out.push(Severity::Favourable, format!("analytics.events[{}]", e.name), here(), format!("event `{}` dropped", e.name), vec![]);
+        out.push(
+            Severity::Favourable,
+            format!("analytics.events[{}]", e.name),
+            here(),
+            format!("event `{}` dropped", e.name),
+            vec![],
+        );
     }
 }
 
@@ -554,7 +1015,9 @@ pub enum ReleaseProblem {
         effective: String,
     },
     /// A material change touches an opt-in activity whose consent revision stayed.
-    #[error("activity `{activity}` has a material change ({because}) but its consent_revision is still {revision}")]
+    #[error(
+        "activity `{activity}` has a material change ({because}) but its consent_revision is still {revision}"
+    )]
     ConsentRevisionNotBumped {
         /// The activity.
         activity: ActivityId,
@@ -598,7 +1061,10 @@ pub fn check_release(old: &Policy, new: &Policy) -> Result<Vec<Change>, ReleaseE
     let mut flagged = BTreeSet::new();
     for c in changes.iter().filter(|c| c.severity == Severity::Material) {
         for id in &c.activities {
-            let (Some(oa), Some(na)) = (old.activity(id.as_str()), new.activity(id.as_str())) else { continue };
+            let (Some(oa), Some(na)) = (old.activity(id.as_str()), new.activity(id.as_str()))
+            else {
+                continue;
+            };
             let opt_in = matches!(na.consent, ConsentRequirement::OptIn { .. });
             if opt_in && na.consent_revision <= oa.consent_revision && flagged.insert(id.clone()) {
                 problems.push(ReleaseProblem::ConsentRevisionNotBumped {

@@ -208,7 +208,9 @@ pub enum IssueKind {
         obligation: &'static str,
     },
     /// Data kept "ephemerally" at a recipient without a delete obligation.
-    #[error("ephemeral retention at a recipient needs a delete_after_processing or delete_within obligation")]
+    #[error(
+        "ephemeral retention at a recipient needs a delete_after_processing or delete_within obligation"
+    )]
     EphemeralWithoutDeletion,
     /// An activity does something a prohibition forbids.
     #[error("activity is forbidden by prohibition `{prohibition}`")]

@@ -61,7 +61,9 @@ impl Key {
             Some("it is longer than 200 bytes")
         } else if key.split('.').any(str::is_empty) {
             Some("a segment is empty")
-        } else if !key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+        } else if !key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
         {
             Some("only a-z, 0-9, `_` and `.` are allowed")
         } else {
@@ -97,7 +99,8 @@ impl Key {
     /// `get_fides_key_parent_hierarchy`).
     pub fn ancestry(&self) -> impl Iterator<Item = &str> + '_ {
         let s = self.0.as_str();
-        std::iter::once(s).chain(s.char_indices().rev().filter(|&(_, c)| c == '.').map(move |(i, _)| &s[..i]))
+        std::iter::once(s)
+            .chain(s.char_indices().rev().filter(|&(_, c)| c == '.').map(move |(i, _)| &s[..i]))
     }
 
     /// Whether this key is `other` or one of its ancestors.
@@ -171,7 +174,19 @@ impl schemars::JsonSchema for Key {
 }
 
 /// Which of fideslang's three taxonomies a key belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
     /// What data (`user.contact.email`).
@@ -281,7 +296,8 @@ impl Taxonomy {
                 continue;
             }
             let mut cols = line.split('\t');
-            let (Some(kind), Some(key), Some(name)) = (cols.next(), cols.next(), cols.next()) else {
+            let (Some(kind), Some(key), Some(name)) = (cols.next(), cols.next(), cols.next())
+            else {
                 continue;
             };
             let kind = match kind {
@@ -307,7 +323,12 @@ impl Taxonomy {
     /// # Errors
     /// [`ExtensionError`] when the key exists already, has no parent, or its
     /// parent is unknown.
-    pub fn extend(&mut self, kind: KeyKind, key: Key, name: impl Into<String>) -> Result<(), ExtensionError> {
+    pub fn extend(
+        &mut self,
+        kind: KeyKind,
+        key: Key,
+        name: impl Into<String>,
+    ) -> Result<(), ExtensionError> {
         if self.contains(kind, &key) {
             return Err(ExtensionError::Duplicate { kind, key });
         }
@@ -317,7 +338,10 @@ impl Taxonomy {
         if !self.contains(kind, &parent) {
             return Err(ExtensionError::MissingParent { kind, key, parent });
         }
-        self.entries.insert((kind, key.0.clone()), TaxonomyEntry { key, name: name.into(), origin: Origin::Local });
+        self.entries.insert(
+            (kind, key.0.clone()),
+            TaxonomyEntry { key, name: name.into(), origin: Origin::Local },
+        );
         Ok(())
     }
 
@@ -360,7 +384,9 @@ impl Taxonomy {
 /// How a rule's values are compared with declared keys, as in fideslang's
 /// `PrivacyRule.matches` (`ethyca/fides` `core/evaluate.py`,
 /// `compare_rule_to_declaration`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchMode {
     /// The rule matches when any declared key is covered by a rule value.
@@ -445,7 +471,10 @@ mod tests {
     #[test]
     fn ancestry_is_most_specific_first() {
         let key = k("user.content.private");
-        assert_eq!(key.ancestry().collect::<Vec<_>>(), ["user.content.private", "user.content", "user"]);
+        assert_eq!(
+            key.ancestry().collect::<Vec<_>>(),
+            ["user.content.private", "user.content", "user"]
+        );
         assert_eq!(key.depth(), 3);
         assert_eq!(k("user").parent(), None);
     }

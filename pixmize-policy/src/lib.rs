@@ -49,13 +49,15 @@ pub use crate::consent::{ConsentRecord, ConsentSnapshot, ConsentStatus, UnknownS
 pub use crate::decide::{Allow, Decision, Deletion, Deny, Query, Reason};
 pub use crate::error::{Error, Issue, IssueKind, Result};
 pub use crate::key::{
-    ExtensionError, FIDESLANG_VERSION, Key, KeyError, KeyKind, KeyRule, MatchMode, Origin, Taxonomy, TaxonomyEntry,
+    ExtensionError, FIDESLANG_VERSION, Key, KeyError, KeyKind, KeyRule, MatchMode, Origin,
+    Taxonomy, TaxonomyEntry,
 };
 pub use crate::model::{
-    Activity, ActivityId, AnalyticsPromise, Authority, Channel, ChangeNotice, ClauseRef, ConsentRequirement, Contact,
-    Cookie, CountryCode, Document, EventRule, Extension, FORMAT_VERSION, LegalBasis, Location, Measure, Obligation,
-    Party, Preference, PreferenceId, Prohibition, ProhibitionId, PropertyRule, Recipient, RecipientId, Retention, Right,
-    RightDecl, Role, Scope, Source, TransferMechanism, clause,
+    Activity, ActivityId, AnalyticsPromise, Authority, ChangeNotice, Channel, ClauseRef,
+    ConsentRequirement, Contact, Cookie, CountryCode, Document, EventRule, Extension,
+    FORMAT_VERSION, LegalBasis, Location, Measure, Obligation, Party, Preference, PreferenceId,
+    Prohibition, ProhibitionId, PropertyRule, Recipient, RecipientId, Retention, Right, RightDecl,
+    Role, Scope, Source, TransferMechanism, clause,
 };
 pub use crate::policy::{IMAGEKIT_TOML, PIXMIZE_TOML, Policy};
 
@@ -72,3 +74,7 @@ mod policy;
 pub mod render;
 pub mod retention;
 mod validate;
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

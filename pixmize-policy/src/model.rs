@@ -531,7 +531,9 @@ impl Activity {
 
     /// Every recipient: the location's plus [`recipients`](Self::recipients).
     pub fn all_recipients(&self) -> impl Iterator<Item = &RecipientId> {
-        self.location_recipient().into_iter().chain(self.recipients.iter().filter(move |r| Some(*r) != self.location_recipient()))
+        self.location_recipient()
+            .into_iter()
+            .chain(self.recipients.iter().filter(move |r| Some(*r) != self.location_recipient()))
     }
 
     /// The preference this activity's consent depends on, if any.
@@ -539,7 +541,8 @@ impl Activity {
     pub fn preference(&self) -> Option<&PreferenceId> {
         match &self.consent {
             ConsentRequirement::NotRequired => None,
-            ConsentRequirement::OptIn { preference } | ConsentRequirement::OptOut { preference } => Some(preference),
+            ConsentRequirement::OptIn { preference }
+            | ConsentRequirement::OptOut { preference } => Some(preference),
         }
     }
 }
@@ -658,7 +661,9 @@ pub enum Source {
 }
 
 /// A technical or organisational measure (Art. 30(1)(g), Art. 32).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// TLS on every connection.
@@ -732,10 +737,15 @@ impl Obligation {
     pub fn describe(self) -> String {
         match self {
             Obligation::StripMetadata => {
-                "image metadata (EXIF, XMP, IPTC, including GPS location) is removed before upload".to_owned()
+                "image metadata (EXIF, XMP, IPTC, including GPS location) is removed before upload"
+                    .to_owned()
             }
-            Obligation::DeleteAfterProcessing => "the upload is deleted immediately after processing".to_owned(),
-            Obligation::DeleteWithin { hours } => format!("the upload is deleted at most {hours} hours after upload"),
+            Obligation::DeleteAfterProcessing => {
+                "the upload is deleted immediately after processing".to_owned()
+            }
+            Obligation::DeleteWithin { hours } => {
+                format!("the upload is deleted at most {hours} hours after upload")
+            }
         }
     }
 }
@@ -845,7 +855,9 @@ impl RightDecl {
 }
 
 /// A right of the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Right {
     /// See the data (Art. 15).
@@ -968,7 +980,9 @@ impl Right {
 }
 
 /// A way to exercise a right.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// In the app's settings.

@@ -39,7 +39,8 @@ impl Policy {
     /// [`Error::Toml`] when the text does not parse, [`Error::UnsupportedVersion`]
     /// for another `format`, [`Error::Invalid`] listing every rule broken.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| Error::Toml { source: e.into() })?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| Error::Toml { source: e.into() })?;
         check_format(table.get("format").and_then(toml::Value::as_integer))?;
         let doc: Document = toml::from_str(text).map_err(|e| Error::Toml { source: e.into() })?;
         Self::from_document(doc)
@@ -51,9 +52,11 @@ impl Policy {
     /// [`Error::Json`], [`Error::UnsupportedVersion`] or [`Error::Invalid`],
     /// as [`from_toml`](Self::from_toml).
     pub fn from_json(text: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Json { source: e.into() })?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::Json { source: e.into() })?;
         check_format(value.get("format").and_then(serde_json::Value::as_i64))?;
-        let doc: Document = serde_json::from_value(value).map_err(|e| Error::Json { source: e.into() })?;
+        let doc: Document =
+            serde_json::from_value(value).map_err(|e| Error::Json { source: e.into() })?;
         Self::from_document(doc)
     }
 
@@ -76,8 +79,8 @@ impl Policy {
     /// [`from_toml`](Self::from_toml) / [`from_json`](Self::from_json).
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text =
-            std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
             Self::from_json(&text)
         } else {
@@ -149,7 +152,10 @@ impl Policy {
     }
 
     /// The activities whose consent depends on `preference`.
-    pub fn activities_for_preference<'a>(&'a self, preference: &'a str) -> impl Iterator<Item = &'a Activity> + 'a {
+    pub fn activities_for_preference<'a>(
+        &'a self,
+        preference: &'a str,
+    ) -> impl Iterator<Item = &'a Activity> + 'a {
         self.doc.activities.iter().filter(move |a| a.preference().is_some_and(|p| p == preference))
     }
 
@@ -165,7 +171,8 @@ impl Policy {
     /// # Errors
     /// [`Error::Serialize`] if the TOML writer fails.
     pub fn to_toml(&self) -> Result<String> {
-        toml::to_string_pretty(&self.doc).map_err(|e| Error::Serialize { format: "TOML", source: e.into() })
+        toml::to_string_pretty(&self.doc)
+            .map_err(|e| Error::Serialize { format: "TOML", source: e.into() })
     }
 
     /// The policy as pretty JSON.
@@ -173,7 +180,8 @@ impl Policy {
     /// # Errors
     /// [`Error::Serialize`] if the JSON writer fails.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(&self.doc).map_err(|e| Error::Serialize { format: "JSON", source: e.into() })
+        serde_json::to_string_pretty(&self.doc)
+            .map_err(|e| Error::Serialize { format: "JSON", source: e.into() })
     }
 }
 

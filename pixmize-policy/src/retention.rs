@@ -64,20 +64,26 @@ impl Retention {
         match self {
             Retention::Ephemeral => Some(created),
             Retention::Days { days } => created.checked_add(Duration::days(i64::from(days))),
-            Retention::Session | Retention::UntilAccountDeletion { .. } | Retention::UntilUserDeletes => None,
+            Retention::Session
+            | Retention::UntilAccountDeletion { .. }
+            | Retention::UntilUserDeletes => None,
         }
     }
 
     /// The deadline once the lifecycle events are known: the fixed deadline,
     /// or the event's time (plus the grace period for account deletion).
     #[must_use]
-    pub fn deadline_with(self, created: OffsetDateTime, events: &Lifecycle) -> Option<OffsetDateTime> {
+    pub fn deadline_with(
+        self,
+        created: OffsetDateTime,
+        events: &Lifecycle,
+    ) -> Option<OffsetDateTime> {
         match self {
             Retention::Ephemeral | Retention::Days { .. } => self.deadline(created),
             Retention::Session => events.session_ended,
-            Retention::UntilAccountDeletion { grace_days } => {
-                events.account_deleted.and_then(|t| t.checked_add(Duration::days(i64::from(grace_days))))
-            }
+            Retention::UntilAccountDeletion { grace_days } => events
+                .account_deleted
+                .and_then(|t| t.checked_add(Duration::days(i64::from(grace_days)))),
             Retention::UntilUserDeletes => events.user_deleted,
         }
     }
@@ -90,7 +96,12 @@ impl Retention {
 
     /// As [`is_expired`](Self::is_expired), taking lifecycle events into account.
     #[must_use]
-    pub fn is_expired_with(self, created: OffsetDateTime, events: &Lifecycle, now: OffsetDateTime) -> bool {
+    pub fn is_expired_with(
+        self,
+        created: OffsetDateTime,
+        events: &Lifecycle,
+        now: OffsetDateTime,
+    ) -> bool {
         self.deadline_with(created, events).is_some_and(|d| now >= d)
     }
 
@@ -101,9 +112,14 @@ impl Retention {
             Retention::Ephemeral => "not stored: deleted immediately after processing".to_owned(),
             Retention::Session => "until you close the browser session".to_owned(),
             Retention::Days { days } => describe_days(days),
-            Retention::UntilAccountDeletion { grace_days: 0 } => "until you delete your account".to_owned(),
+            Retention::UntilAccountDeletion { grace_days: 0 } => {
+                "until you delete your account".to_owned()
+            }
             Retention::UntilAccountDeletion { grace_days } => {
-                format!("until you delete your account, then removed within {}", describe_days(grace_days))
+                format!(
+                    "until you delete your account, then removed within {}",
+                    describe_days(grace_days)
+                )
             }
             Retention::UntilUserDeletes => "until you delete it".to_owned(),
         }
@@ -193,7 +209,11 @@ pub struct Sweep<T> {
 /// Splits `items` into those that may be kept and those that must be purged
 /// at `clock.now()`. Items of an activity the policy does not declare are
 /// purged: nothing is kept without a clause that allows it.
-pub fn sweep<T>(policy: &Policy, items: impl IntoIterator<Item = Stored<T>>, clock: &impl Clock) -> Sweep<T> {
+pub fn sweep<T>(
+    policy: &Policy,
+    items: impl IntoIterator<Item = Stored<T>>,
+    clock: &impl Clock,
+) -> Sweep<T> {
     let now = clock.now();
     let mut out = Sweep { keep: Vec::new(), purge: Vec::new() };
     for s in items {
@@ -201,7 +221,9 @@ pub fn sweep<T>(policy: &Policy, items: impl IntoIterator<Item = Stored<T>>, clo
         match retention {
             None => out.purge.push((s, PurgeReason::Undeclared)),
             Some(r) => match r.deadline_with(s.created, &s.events) {
-                Some(deadline) if now >= deadline => out.purge.push((s, PurgeReason::Expired { deadline })),
+                Some(deadline) if now >= deadline => {
+                    out.purge.push((s, PurgeReason::Expired { deadline }))
+                }
                 _ => out.keep.push(s),
             },
         }
@@ -227,7 +249,10 @@ mod tests {
     fn deadlines() {
         let t = datetime!(2026-03-01 12:00 UTC);
         assert_eq!(Retention::Ephemeral.deadline(t), Some(t));
-        assert_eq!(Retention::Days { days: 730 }.deadline(t), Some(datetime!(2028-02-29 12:00 UTC)));
+        assert_eq!(
+            Retention::Days { days: 730 }.deadline(t),
+            Some(datetime!(2028-02-29 12:00 UTC))
+        );
         assert_eq!(Retention::Session.deadline(t), None);
         assert_eq!(Retention::UntilUserDeletes.deadline(t), None);
         let ev = Lifecycle { account_deleted: Some(t), ..Lifecycle::default() };

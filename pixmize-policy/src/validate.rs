@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Issue, IssueKind};
 use crate::key::{Key, KeyKind, Taxonomy};
 use crate::model::{
-    ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Obligation, Retention, Right, TransferMechanism,
-    clause,
+    ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Obligation, Retention, Right,
+    TransferMechanism, clause,
 };
 
 struct Sink(Vec<Issue>);
@@ -19,7 +19,9 @@ impl Sink {
 
 fn valid_id(id: &str) -> bool {
     id.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -54,9 +56,16 @@ pub(crate) fn validate(doc: &Document) -> Result<Taxonomy, Vec<Issue>> {
     if parse_date(&doc.effective).is_none() {
         out.push("effective", None, IssueKind::InvalidDate { value: doc.effective.clone() });
     }
-    for (field, code) in [("controller.country", &doc.controller.country), ("supervisory_authority.country", &doc.supervisory_authority.country)] {
+    for (field, code) in [
+        ("controller.country", &doc.controller.country),
+        ("supervisory_authority.country", &doc.supervisory_authority.country),
+    ] {
         if !code.is_valid() {
-            out.push(field, Some(ClauseRef::new(clause::CONTROLLER)), IssueKind::UnknownCountry { code: code.0.clone() });
+            out.push(
+                field,
+                Some(ClauseRef::new(clause::CONTROLLER)),
+                IssueKind::UnknownCountry { code: code.0.clone() },
+            );
         }
     }
 
@@ -91,7 +100,11 @@ fn check_ids<'a>(section: &str, ids: impl Iterator<Item = &'a str>, out: &mut Si
             out.push(format!("{section}[{id}]"), None, IssueKind::InvalidId { id: id.to_owned() });
         }
         if !seen.insert(id) {
-            out.push(format!("{section}[{id}]"), None, IssueKind::DuplicateId { id: id.to_owned() });
+            out.push(
+                format!("{section}[{id}]"),
+                None,
+                IssueKind::DuplicateId { id: id.to_owned() },
+            );
         }
     }
 }
@@ -101,7 +114,12 @@ fn check_recipients(doc: &Document, out: &mut Sink) {
     for r in &doc.recipients {
         let at = format!("recipients[{}]", r.id);
         let here = Some(ClauseRef::new(clause::RECIPIENTS));
-        for (field, value) in [("name", &r.name), ("legal_name", &r.legal_name), ("service", &r.service), ("privacy_url", &r.privacy_url)] {
+        for (field, value) in [
+            ("name", &r.name),
+            ("legal_name", &r.legal_name),
+            ("service", &r.service),
+            ("privacy_url", &r.privacy_url),
+        ] {
             if value.trim().is_empty() {
                 out.push(format!("{at}.{field}"), here.clone(), IssueKind::Empty);
             }
@@ -111,7 +129,11 @@ fn check_recipients(doc: &Document, out: &mut Sink) {
         }
         for c in &r.countries {
             if !c.is_valid() {
-                out.push(format!("{at}.countries"), here.clone(), IssueKind::UnknownCountry { code: c.0.clone() });
+                out.push(
+                    format!("{at}.countries"),
+                    here.clone(),
+                    IssueKind::UnknownCountry { code: c.0.clone() },
+                );
                 continue;
             }
             if c.is_eea() {
@@ -124,10 +146,20 @@ fn check_recipients(doc: &Document, out: &mut Sink) {
                     IssueKind::MissingTransferMechanism { country: c.0.clone() },
                 ),
                 Some(TransferMechanism::Adequacy) if !crate::country::is_adequate(&c.0) => {
-                    out.push(format!("{at}.transfer_mechanism"), here.clone(), IssueKind::NotAdequate { country: c.0.clone() });
+                    out.push(
+                        format!("{at}.transfer_mechanism"),
+                        here.clone(),
+                        IssueKind::NotAdequate { country: c.0.clone() },
+                    );
                 }
-                Some(TransferMechanism::Dpf) if c.0 != "US" && !crate::country::is_adequate(&c.0) => {
-                    out.push(format!("{at}.transfer_mechanism"), here.clone(), IssueKind::NotAdequate { country: c.0.clone() });
+                Some(TransferMechanism::Dpf)
+                    if c.0 != "US" && !crate::country::is_adequate(&c.0) =>
+                {
+                    out.push(
+                        format!("{at}.transfer_mechanism"),
+                        here.clone(),
+                        IssueKind::NotAdequate { country: c.0.clone() },
+                    );
                 }
                 Some(_) => {}
             }
@@ -139,7 +171,14 @@ fn check_recipients(doc: &Document, out: &mut Sink) {
     }
 }
 
-fn check_key(kind: KeyKind, key: &Key, at: &str, clause: &ClauseRef, taxonomy: &Taxonomy, out: &mut Sink) {
+fn check_key(
+    kind: KeyKind,
+    key: &Key,
+    at: &str,
+    clause: &ClauseRef,
+    taxonomy: &Taxonomy,
+    out: &mut Sink,
+) {
     if !taxonomy.contains(kind, key) {
         out.push(at, Some(clause.clone()), IssueKind::UnknownKey { kind, key: key.clone() });
     }
@@ -148,7 +187,8 @@ fn check_key(kind: KeyKind, key: &Key, at: &str, clause: &ClauseRef, taxonomy: &
 fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTreeSet<String> {
     check_ids("activities", doc.activities.iter().map(|a| a.id.as_str()), out);
     let recipient_ids: BTreeSet<&str> = doc.recipients.iter().map(|r| r.id.as_str()).collect();
-    let prefs: BTreeMap<&str, bool> = doc.preferences.iter().map(|p| (p.id.as_str(), p.default_on)).collect();
+    let prefs: BTreeMap<&str, bool> =
+        doc.preferences.iter().map(|p| (p.id.as_str(), p.default_on)).collect();
     let mut used_prefs = BTreeSet::new();
     let mut stores: BTreeSet<&str> = BTreeSet::new();
     for a in &doc.activities {
@@ -167,7 +207,14 @@ fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTre
             out.push(format!("{at}.data_subjects"), here.clone(), IssueKind::Empty);
         }
         for k in &a.data_categories {
-            check_key(KeyKind::DataCategory, k, &format!("{at}.data_categories"), &cl, taxonomy, out);
+            check_key(
+                KeyKind::DataCategory,
+                k,
+                &format!("{at}.data_categories"),
+                &cl,
+                taxonomy,
+                out,
+            );
         }
         check_key(KeyKind::DataUse, &a.purpose, &format!("{at}.purpose"), &cl, taxonomy, out);
         for k in &a.data_subjects {
@@ -175,21 +222,36 @@ fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTre
         }
         for r in a.all_recipients() {
             if !recipient_ids.contains(r.as_str()) {
-                out.push(format!("{at}.recipients"), here.clone(), IssueKind::UnknownRecipient { id: r.0.clone() });
+                out.push(
+                    format!("{at}.recipients"),
+                    here.clone(),
+                    IssueKind::UnknownRecipient { id: r.0.clone() },
+                );
             }
         }
         if a.retention.is_none() {
             out.push(format!("{at}.retention"), here.clone(), IssueKind::MissingRetention);
         }
-        if a.legal_basis == LegalBasis::LegitimateInterest && a.legitimate_interest.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            out.push(format!("{at}.legitimate_interest"), here.clone(), IssueKind::MissingLegitimateInterest);
+        if a.legal_basis == LegalBasis::LegitimateInterest
+            && a.legitimate_interest.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            out.push(
+                format!("{at}.legitimate_interest"),
+                here.clone(),
+                IssueKind::MissingLegitimateInterest,
+            );
         }
         match &a.consent {
             ConsentRequirement::NotRequired if a.legal_basis == LegalBasis::Consent => {
-                out.push(format!("{at}.consent"), here.clone(), IssueKind::ConsentWithoutPreference);
+                out.push(
+                    format!("{at}.consent"),
+                    here.clone(),
+                    IssueKind::ConsentWithoutPreference,
+                );
             }
             ConsentRequirement::NotRequired => {}
-            ConsentRequirement::OptIn { preference } | ConsentRequirement::OptOut { preference } => {
+            ConsentRequirement::OptIn { preference }
+            | ConsentRequirement::OptOut { preference } => {
                 used_prefs.insert(preference.0.clone());
                 match prefs.get(preference.as_str()) {
                     None => out.push(
@@ -197,14 +259,17 @@ fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTre
                         here.clone(),
                         IssueKind::UnknownPreference { id: preference.0.clone() },
                     ),
-                    Some(true) if matches!(a.consent, ConsentRequirement::OptIn { .. }) => out.push(
-                        format!("preferences[{preference}].default_on"),
-                        here.clone(),
-                        IssueKind::OptInDefaultOn { id: preference.0.clone() },
-                    ),
+                    Some(true) if matches!(a.consent, ConsentRequirement::OptIn { .. }) => out
+                        .push(
+                            format!("preferences[{preference}].default_on"),
+                            here.clone(),
+                            IssueKind::OptInDefaultOn { id: preference.0.clone() },
+                        ),
                     Some(_) => {}
                 }
-                if a.legal_basis == LegalBasis::Consent && matches!(a.consent, ConsentRequirement::OptOut { .. }) {
+                if a.legal_basis == LegalBasis::Consent
+                    && matches!(a.consent, ConsentRequirement::OptOut { .. })
+                {
                     out.push(format!("{at}.consent"), here.clone(), IssueKind::ConsentMustBeOptIn);
                 }
             }
@@ -217,17 +282,31 @@ fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTre
                     Obligation::StripMetadata => None,
                 };
                 if let Some(obligation) = name {
-                    out.push(format!("{at}.obligations"), here.clone(), IssueKind::ObligationOnDevice { obligation });
+                    out.push(
+                        format!("{at}.obligations"),
+                        here.clone(),
+                        IssueKind::ObligationOnDevice { obligation },
+                    );
                 }
             }
         } else if a.retention == Some(Retention::Ephemeral)
-            && !a.obligations.iter().any(|o| matches!(o, Obligation::DeleteAfterProcessing | Obligation::DeleteWithin { .. }))
+            && !a.obligations.iter().any(|o| {
+                matches!(o, Obligation::DeleteAfterProcessing | Obligation::DeleteWithin { .. })
+            })
         {
-            out.push(format!("{at}.obligations"), here.clone(), IssueKind::EphemeralWithoutDeletion);
+            out.push(
+                format!("{at}.obligations"),
+                here.clone(),
+                IssueKind::EphemeralWithoutDeletion,
+            );
         }
         for s in &a.stores {
             if !stores.insert(s) {
-                out.push(format!("{at}.stores"), here.clone(), IssueKind::StoreClaimedTwice { store: s.clone() });
+                out.push(
+                    format!("{at}.stores"),
+                    here.clone(),
+                    IssueKind::StoreClaimedTwice { store: s.clone() },
+                );
             }
         }
     }
@@ -239,7 +318,11 @@ fn check_preferences(doc: &Document, used: &BTreeSet<String>, out: &mut Sink) {
     for p in &doc.preferences {
         let at = format!("preferences[{}]", p.id);
         let here = Some(ClauseRef::new(clause::CHOICES));
-        for (field, value) in [("label", &p.label), ("description", &p.description), ("how_to_change", &p.how_to_change)] {
+        for (field, value) in [
+            ("label", &p.label),
+            ("description", &p.description),
+            ("how_to_change", &p.how_to_change),
+        ] {
             if value.trim().is_empty() {
                 out.push(format!("{at}.{field}"), here.clone(), IssueKind::Empty);
             }
@@ -268,24 +351,32 @@ fn check_prohibitions(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) {
         if let crate::model::Scope::Recipients(ids) = &p.scope {
             for r in ids {
                 if !recipient_ids.contains(r.as_str()) {
-                    out.push(format!("{at}.scope"), Some(cl.clone()), IssueKind::UnknownRecipient { id: r.0.clone() });
+                    out.push(
+                        format!("{at}.scope"),
+                        Some(cl.clone()),
+                        IssueKind::UnknownRecipient { id: r.0.clone() },
+                    );
                 }
             }
         }
         // Fides-style evaluation, at load time: no activity may do what a
         // prohibition forbids.
         for a in &doc.activities {
-            if crate::decide::prohibition_catches(p, &a.data_categories, std::slice::from_ref(&a.purpose), &a.data_subjects, &a.location)
-                || a.recipients.iter().any(|r| {
-                    crate::decide::prohibition_catches(
-                        p,
-                        &a.data_categories,
-                        std::slice::from_ref(&a.purpose),
-                        &a.data_subjects,
-                        &Location::Recipient(r.clone()),
-                    )
-                })
-            {
+            if crate::decide::prohibition_catches(
+                p,
+                &a.data_categories,
+                std::slice::from_ref(&a.purpose),
+                &a.data_subjects,
+                &a.location,
+            ) || a.recipients.iter().any(|r| {
+                crate::decide::prohibition_catches(
+                    p,
+                    &a.data_categories,
+                    std::slice::from_ref(&a.purpose),
+                    &a.data_subjects,
+                    &Location::Recipient(r.clone()),
+                )
+            }) {
                 out.push(
                     format!("activities[{}]", a.id),
                     Some(cl.clone()),
@@ -307,10 +398,17 @@ fn check_cookies(doc: &Document, out: &mut Sink) {
             None => out.push(
                 format!("{at}.activity"),
                 here,
-                IssueKind::CookieWithoutActivity { cookie: c.name.clone(), activity: c.activity.0.clone() },
+                IssueKind::CookieWithoutActivity {
+                    cookie: c.name.clone(),
+                    activity: c.activity.0.clone(),
+                },
             ),
             Some(a) if c.optional && a.consent == ConsentRequirement::NotRequired => {
-                out.push(at, here, IssueKind::OptionalCookieWithoutChoice { cookie: c.name.clone() });
+                out.push(
+                    at,
+                    here,
+                    IssueKind::OptionalCookieWithoutChoice { cookie: c.name.clone() },
+                );
             }
             Some(_) => {}
         }
@@ -332,19 +430,35 @@ fn check_rights(doc: &Document, out: &mut Sink) {
             out.push(format!("{at}.channels"), here.clone(), IssueKind::NoChannel);
         }
         if r.deadline_days > 90 {
-            out.push(format!("{at}.deadline_days"), here, IssueKind::DeadlineTooLong { days: r.deadline_days });
+            out.push(
+                format!("{at}.deadline_days"),
+                here,
+                IssueKind::DeadlineTooLong { days: r.deadline_days },
+            );
         }
     }
     // GDPR Art. 13(2)(b)-(d) rights every notice must state.
-    let mut required = vec![Right::Access, Right::Rectification, Right::Erasure, Right::Portability, Right::Object, Right::Complaint];
+    let mut required = vec![
+        Right::Access,
+        Right::Rectification,
+        Right::Erasure,
+        Right::Portability,
+        Right::Object,
+        Right::Complaint,
+    ];
     if doc.activities.iter().any(|a| a.legal_basis == LegalBasis::Consent) {
         required.push(Right::WithdrawConsent);
     }
     for right in required {
         // "Choose processing" is how Pixmize-style products withdraw consent.
-        let stated = seen.contains(&right) || (right == Right::WithdrawConsent && seen.contains(&Right::ChooseProcessing));
+        let stated = seen.contains(&right)
+            || (right == Right::WithdrawConsent && seen.contains(&Right::ChooseProcessing));
         if !stated {
-            out.push("rights", Some(ClauseRef::new(clause::RIGHTS)), IssueKind::MissingRight { right });
+            out.push(
+                "rights",
+                Some(ClauseRef::new(clause::RIGHTS)),
+                IssueKind::MissingRight { right },
+            );
         }
     }
 }
@@ -353,12 +467,20 @@ fn check_analytics(doc: &Document, out: &mut Sink) {
     let Some(promise) = &doc.analytics else { return };
     let here = Some(ClauseRef::new(clause::ANALYTICS));
     if !doc.activities.iter().any(|a| a.id == promise.activity) {
-        out.push("analytics.activity", here.clone(), IssueKind::UnknownAnalyticsActivity { id: promise.activity.0.clone() });
+        out.push(
+            "analytics.activity",
+            here.clone(),
+            IssueKind::UnknownAnalyticsActivity { id: promise.activity.0.clone() },
+        );
     }
     let mut seen = BTreeSet::new();
     for e in &promise.events {
         if !seen.insert(e.name.as_str()) {
-            out.push(format!("analytics.events[{}]", e.name), here.clone(), IssueKind::DuplicateEvent { name: e.name.clone() });
+            out.push(
+                format!("analytics.events[{}]", e.name),
+                here.clone(),
+                IssueKind::DuplicateEvent { name: e.name.clone() },
+            );
         }
     }
 }

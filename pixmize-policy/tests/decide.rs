@@ -4,7 +4,8 @@
 mod support;
 
 use pixmize_policy::{
-    ConsentSnapshot, ConsentStatus, Decision, Deletion, Obligation, Policy, Query, Reason, Retention, render,
+    ConsentSnapshot, ConsentStatus, Decision, Deletion, Obligation, Policy, Query, Reason,
+    Retention, render,
 };
 
 const IMAGE_PROCESSING: &str = "essential.service.image_processing";
@@ -44,12 +45,15 @@ fn the_router_question_reads_naturally_and_carries_obligations() {
 fn deny_by_default_without_consent_names_the_activity_clause() {
     let policy = Policy::pixmize();
     let reasons = deny_reasons(policy.decide(&cloud_query(), &ConsentSnapshot::new()));
-    assert!(matches!(
-        &reasons[..],
-        [Reason::ConsentRequired { activity, preference, status: None, clause }]
-            if activity.as_str() == "cloud_processing" && preference.as_str() == "cloud_processing"
-                && clause.as_str() == "activity-cloud_processing"
-    ), "{reasons:?}");
+    assert!(
+        matches!(
+            &reasons[..],
+            [Reason::ConsentRequired { activity, preference, status: None, clause }]
+                if activity.as_str() == "cloud_processing" && preference.as_str() == "cloud_processing"
+                    && clause.as_str() == "activity-cloud_processing"
+        ),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -80,10 +84,11 @@ fn stale_consent_is_detected_by_activity_revision() {
         "{reasons:?}"
     );
     // Untouched activities keep their consent: statistics (opt-out) still flow.
-    let stats = Query::to("vercel", "analytics.reporting.system").data("user.behavior.product_interaction");
+    let stats =
+        Query::to("vercel", "analytics.reporting.system").data("user.behavior.product_interaction");
     assert!(v2.decide(&stats, &consent).is_allowed());
     // Giving consent again renews it.
-    let mut renewed = consent.clone();
+    let mut renewed = consent;
     renewed.give(&v2, "cloud_processing");
     assert_eq!(renewed.status("cloud_processing"), Some(ConsentStatus::RenewedGiven));
     assert!(v2.decide(&cloud_query(), &renewed).is_allowed());
@@ -92,17 +97,25 @@ fn stale_consent_is_detected_by_activity_revision() {
 #[test]
 fn opt_out_statistics_stop_on_objection_or_gpc() {
     let policy = Policy::pixmize();
-    let q = Query::to("vercel", "analytics.reporting.system").data("user.behavior.product_interaction").data("user.location.imprecise");
+    let q = Query::to("vercel", "analytics.reporting.system")
+        .data("user.behavior.product_interaction")
+        .data("user.location.imprecise");
     assert!(policy.decide(&q, &ConsentSnapshot::new()).is_allowed());
     for status in ConsentStatus::ALL {
         let mut c = ConsentSnapshot::new();
         c.set("usage_statistics", status);
-        let objected = matches!(status, ConsentStatus::Refused | ConsentStatus::Withdrawn | ConsentStatus::Revoked);
+        let objected = matches!(
+            status,
+            ConsentStatus::Refused | ConsentStatus::Withdrawn | ConsentStatus::Revoked
+        );
         assert_eq!(policy.decide(&q, &c).is_allowed(), !objected, "{status:?}");
     }
     let mut gpc = ConsentSnapshot::new();
     gpc.with_gpc(true);
-    assert!(matches!(&deny_reasons(policy.decide(&q, &gpc))[..], [Reason::GlobalPrivacyControl { .. }]));
+    assert!(matches!(
+        &deny_reasons(policy.decide(&q, &gpc))[..],
+        [Reason::GlobalPrivacyControl { .. }]
+    ));
 }
 
 /// Key coverage in decisions: each case is (query, allowed?, deciding clause).
@@ -159,7 +172,9 @@ fn a_prohibition_beats_a_permitting_activity() {
     )]);
     let consent = consented(&policy);
     assert!(policy.decide(&cloud_query(), &consent).is_allowed());
-    let gps = Query::to("imagekit", IMAGE_PROCESSING).data("user.content.private").data("user.location.precise");
+    let gps = Query::to("imagekit", IMAGE_PROCESSING)
+        .data("user.content.private")
+        .data("user.location.precise");
     let reasons = deny_reasons(policy.decide(&gps, &consent));
     assert!(
         matches!(&reasons[..], [Reason::Prohibited { prohibition, clause }]
@@ -174,10 +189,15 @@ fn a_prohibition_beats_a_permitting_activity() {
 #[test]
 fn not_declared_lists_the_uncovered_categories() {
     let policy = Policy::pixmize();
-    let q = Query::to("imagekit", IMAGE_PROCESSING).data("user.content.private").data("user.contact.email");
+    let q = Query::to("imagekit", IMAGE_PROCESSING)
+        .data("user.content.private")
+        .data("user.contact.email");
     let reasons = deny_reasons(policy.decide(&q, &consented(policy)));
     match &reasons[..] {
-        [Reason::NotDeclared { uncovered, .. }] => assert_eq!(uncovered.iter().map(|k| k.as_str()).collect::<Vec<_>>(), ["user.contact.email"]),
+        [Reason::NotDeclared { uncovered, .. }] => assert_eq!(
+            uncovered.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            ["user.contact.email"]
+        ),
         other => panic!("{other:?}"),
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use pixmize_policy::{ExtensionError, FIDESLANG_VERSION, Key, KeyKind, KeyRule, MatchMode, Origin, Taxonomy};
+use pixmize_policy::{
+    ExtensionError, FIDESLANG_VERSION, Key, KeyKind, KeyRule, MatchMode, Origin, Taxonomy,
+};
 
 fn k(s: &str) -> Key {
     s.parse().unwrap()
@@ -42,7 +44,12 @@ fn every_parent_exists_and_names_are_unique_per_kind() {
 #[test]
 fn top_level_keys_are_the_documented_ones() {
     let t = Taxonomy::fideslang();
-    let tops = |kind| t.entries(kind).filter(|e| e.key.depth() == 1).map(|e| e.key.to_string()).collect::<Vec<_>>();
+    let tops = |kind| {
+        t.entries(kind)
+            .filter(|e| e.key.depth() == 1)
+            .map(|e| e.key.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(tops(KeyKind::DataCategory), ["system", "user"]);
     assert_eq!(
         tops(KeyKind::DataUse),
@@ -69,23 +76,35 @@ fn extensions_need_an_existing_parent() {
     t.extend(KeyKind::DataCategory, k("user.device.user_agent"), "User agent").unwrap();
     // A child of an extension works once the extension exists.
     t.extend(KeyKind::DataCategory, k("user.device.user_agent.family"), "Browser family").unwrap();
-    assert_eq!(t.get(KeyKind::DataCategory, &k("user.device.user_agent")).unwrap().origin, Origin::Local);
+    assert_eq!(
+        t.get(KeyKind::DataCategory, &k("user.device.user_agent")).unwrap().origin,
+        Origin::Local
+    );
     assert!(matches!(
         t.extend(KeyKind::DataCategory, k("user.nothing.here"), "x"),
         Err(ExtensionError::MissingParent { parent, .. }) if parent == k("user.nothing")
     ));
-    assert!(matches!(t.extend(KeyKind::DataSubject, k("robot"), "x"), Err(ExtensionError::NoParent { .. })));
-    assert!(matches!(t.extend(KeyKind::DataCategory, k("user.content"), "x"), Err(ExtensionError::Duplicate { .. })));
+    assert!(matches!(
+        t.extend(KeyKind::DataSubject, k("robot"), "x"),
+        Err(ExtensionError::NoParent { .. })
+    ));
+    assert!(matches!(
+        t.extend(KeyKind::DataCategory, k("user.content"), "x"),
+        Err(ExtensionError::Duplicate { .. })
+    ));
     // Kinds are separate trees: a data-use parent does not make a category.
     assert!(t.extend(KeyKind::DataCategory, k("essential.thing"), "x").is_err());
 }
+
+/// (mode, rule values, declared keys, expected offending keys).
+type ModeCase = (MatchMode, &'static [&'static str], &'static [&'static str], &'static [&'static str]);
 
 /// Fides `tests/ctl/core/test_evaluate.py` style: (mode, rule values,
 /// declared keys, expected offending keys).
 #[test]
 fn match_modes_flat_and_hierarchical() {
     #[rustfmt::skip]
-    let cases: &[(MatchMode, &[&str], &[&str], &[&str])] = &[
+    let cases: &[ModeCase] = &[
         // ANY: the declared keys a rule value covers.
         (MatchMode::Any, &["user.contact.email"], &["user.contact.email", "user.name"], &["user.contact.email"]),        // flat, true
         (MatchMode::Any, &["user.contact.email"], &["user.name"], &[]),                                                 // flat, false

@@ -70,11 +70,13 @@ pub fn art30_record(policy: &Policy) -> Art30Record {
                 let Some(r) = doc.recipients.iter().find(|r| r.id == *id) else { continue };
                 recipients.push(format!("{} ({}, {})", r.name, r.legal_name, r.role.label()));
                 for country in r.countries.iter().filter(|c| !c.is_eea()) {
-                    let safeguard = r.transfer_mechanism.map_or("no safeguard stated", |m| m.label());
+                    let safeguard =
+                        r.transfer_mechanism.map_or("no safeguard stated", |m| m.label());
                     transfers.push(format!("{country} via {}: {safeguard}", r.name));
                 }
             }
-            let mut measures: Vec<String> = a.measures.iter().map(|m| m.label().to_owned()).collect();
+            let mut measures: Vec<String> =
+                a.measures.iter().map(|m| m.label().to_owned()).collect();
             measures.extend(a.obligations.iter().map(|o| o.describe()));
             if a.location == Location::Device {
                 measures.push("processed on the user's device only".to_owned());
@@ -84,7 +86,11 @@ pub fn art30_record(policy: &Policy) -> Art30Record {
                 name: a.title.clone(),
                 purpose: format!("{} ({})", tax.name_of(KeyKind::DataUse, &a.purpose), a.purpose),
                 legal_basis: a.legal_basis.label().to_owned(),
-                data_subjects: a.data_subjects.iter().map(|k| format!("{} ({k})", tax.name_of(KeyKind::DataSubject, k))).collect(),
+                data_subjects: a
+                    .data_subjects
+                    .iter()
+                    .map(|k| format!("{} ({k})", tax.name_of(KeyKind::DataSubject, k)))
+                    .collect(),
                 personal_data: a
                     .data_categories
                     .iter()

@@ -45,7 +45,8 @@ const PURPOSES: &[(&str, &str)] = &[
 ];
 
 /// Fideslang data subjects to DPV.
-const SUBJECTS: &[(&str, &str)] = &[("customer", "dpv:Customer"), ("visitor", "dpv:Visitor"), ("anonymous_user", "dpv:User")];
+const SUBJECTS: &[(&str, &str)] =
+    &[("customer", "dpv:Customer"), ("visitor", "dpv:Visitor"), ("anonymous_user", "dpv:User")];
 
 fn lookup(table: &[(&str, &'static str)], key: &crate::Key) -> Option<&'static str> {
     key.ancestry().find_map(|k| table.iter().find(|(f, _)| *f == k).map(|(_, d)| *d))
@@ -75,8 +76,14 @@ fn storage(r: Option<Retention>) -> Value {
             "@type": "dpv:StorageDuration",
             "dpv:hasDuration": {"@type": "time:Duration", "time:numericDuration": days, "time:unitType": {"@id": "time:unitDay"}}
         }),
-        Some(Retention::Ephemeral) => json!({"@type": "dpv:StorageDeletion", "rdfs:comment": "deleted immediately after processing"}),
-        Some(r @ (Retention::Session | Retention::UntilAccountDeletion { .. } | Retention::UntilUserDeletes)) => json!({
+        Some(Retention::Ephemeral) => {
+            json!({"@type": "dpv:StorageDeletion", "rdfs:comment": "deleted immediately after processing"})
+        }
+        Some(
+            r @ (Retention::Session
+            | Retention::UntilAccountDeletion { .. }
+            | Retention::UntilUserDeletes),
+        ) => json!({
             "@type": "dpv:StorageDuration",
             "dpv:hasDuration": {"@type": "dpv:UntilEventDuration", "rdfs:comment": r.describe()}
         }),
@@ -88,7 +95,9 @@ fn process(policy: &Policy, a: &Activity) -> Value {
     let doc = policy.document();
     let mut processing = match (&a.location, a.retention) {
         (Location::Device, _) => vec!["dpv:Use", "dpv:Transform"],
-        (Location::Recipient(_), Some(Retention::Ephemeral)) => vec!["dpv:Transfer", "dpv:Transform", "dpv:Erase"],
+        (Location::Recipient(_), Some(Retention::Ephemeral)) => {
+            vec!["dpv:Transfer", "dpv:Transform", "dpv:Erase"]
+        }
         (Location::Recipient(_), _) => vec!["dpv:Collect", "dpv:Transfer", "dpv:Store"],
     };
     if a.purpose.as_str().starts_with("analytics") {
@@ -150,7 +159,10 @@ fn process(policy: &Policy, a: &Activity) -> Value {
             comments.push(format!("legitimate interest: {li}"));
         }
         if let Some(pref) = a.preference() {
-            obj.insert("dpv:hasNotice".into(), id(format!("{}#{}", doc.url, crate::model::clause::CHOICES)));
+            obj.insert(
+                "dpv:hasNotice".into(),
+                id(format!("{}#{}", doc.url, crate::model::clause::CHOICES)),
+            );
             comments.push(format!("consent preference `{pref}`, revision {}", a.consent_revision));
         }
         if !comments.is_empty() {

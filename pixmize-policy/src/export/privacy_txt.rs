@@ -18,7 +18,12 @@ pub fn privacy_txt(policy: &Policy) -> String {
     let doc = policy.document();
     let c = &doc.controller;
     let mut out = String::new();
-    let _ = writeln!(out, "# privacy.txt for {}, generated from policy version {}", esc(&c.name), esc(&doc.version));
+    let _ = writeln!(
+        out,
+        "# privacy.txt for {}, generated from policy version {}",
+        esc(&c.name),
+        esc(&doc.version)
+    );
     let _ = writeln!(out, "Entity: {},{}", esc(&c.legal_name), c.country);
     let _ = writeln!(out, "Privacy-policy: {}", doc.url);
     let _ = writeln!(out, "Contact: mailto:{}", c.email);
@@ -30,7 +35,12 @@ pub fn privacy_txt(policy: &Policy) -> String {
         let _ = writeln!(out, "Action-shared-list: {}#{}", doc.url, clause::RECIPIENTS);
     }
     let banner = doc.cookies.iter().any(|c| c.optional);
-    let _ = writeln!(out, "Banner: {},{}", banner, if banner { "non-specific-custom" } else { "none detected" });
+    let _ = writeln!(
+        out,
+        "Banner: {},{}",
+        banner,
+        if banner { "non-specific-custom" } else { "none detected" }
+    );
     for k in &doc.cookies {
         let _ = writeln!(
             out,

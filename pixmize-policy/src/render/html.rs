@@ -34,7 +34,10 @@ fn escape(s: &str) -> String {
 /// anything else (e.g. `javascript:`) is rendered as text.
 fn safe_href(href: &str) -> bool {
     let lower = href.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:") || lower.starts_with('#')
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with('#')
 }
 
 fn inlines(out: &mut String, items: &[Inline]) {
@@ -76,7 +79,11 @@ pub(crate) fn write_page(p: &Page) -> String {
         let id = escape(s.clause.as_str());
         let level = s.level.clamp(2, 6);
         let _ = writeln!(out, "<section id=\"{id}\">");
-        let _ = writeln!(out, "<h{level}>{}<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this clause\">#</a></h{level}>", escape(&s.title));
+        let _ = writeln!(
+            out,
+            "<h{level}>{}<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this clause\">#</a></h{level}>",
+            escape(&s.title)
+        );
         for b in &s.blocks {
             match b {
                 Block::Para(items) => {

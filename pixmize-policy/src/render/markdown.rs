@@ -70,7 +70,11 @@ pub(crate) fn write_page(p: &Page) -> String {
                     out.push('\n');
                 }
                 Block::Table { head, rows } => {
-                    let _ = writeln!(out, "| {} |", head.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | "));
+                    let _ = writeln!(
+                        out,
+                        "| {} |",
+                        head.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | ")
+                    );
                     let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
                     for row in rows {
                         out.push('|');

@@ -17,7 +17,8 @@ mod markdown;
 use crate::Policy;
 use crate::key::KeyKind;
 use crate::model::{
-    Activity, Channel, ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Recipient, Retention, clause,
+    Activity, Channel, ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Recipient,
+    Retention, clause,
 };
 use crate::retention::describe_days;
 
@@ -140,8 +141,12 @@ fn where_phrase(doc: &Document, a: &Activity) -> String {
 
 fn retention_phrase(a: &Activity) -> String {
     match (a.retention, &a.location) {
-        (Some(Retention::Ephemeral), Location::Device) => "kept only while you work on it".to_owned(),
-        (Some(Retention::Ephemeral), Location::Recipient(_)) => "deleted immediately after processing".to_owned(),
+        (Some(Retention::Ephemeral), Location::Device) => {
+            "kept only while you work on it".to_owned()
+        }
+        (Some(Retention::Ephemeral), Location::Recipient(_)) => {
+            "deleted immediately after processing".to_owned()
+        }
         (Some(Retention::Days { days }), _) => format!("kept for {}", describe_days(days)),
         (Some(r), _) => format!("kept {}", r.describe()),
         (None, _) => "retention not stated".to_owned(),
@@ -149,12 +154,15 @@ fn retention_phrase(a: &Activity) -> String {
 }
 
 fn consent_phrase(doc: &Document, a: &Activity) -> Option<String> {
-    let label = |id: &str| doc.preferences.iter().find(|p| p.id == id).map_or(id.to_owned(), |p| p.label.clone());
+    let label = |id: &str| {
+        doc.preferences.iter().find(|p| p.id == id).map_or(id.to_owned(), |p| p.label.clone())
+    };
     match &a.consent {
         ConsentRequirement::NotRequired => None,
-        ConsentRequirement::OptIn { preference } => {
-            Some(format!("only if you choose it: off until you switch on “{}”", label(preference.as_str())))
-        }
+        ConsentRequirement::OptIn { preference } => Some(format!(
+            "only if you choose it: off until you switch on “{}”",
+            label(preference.as_str())
+        )),
         ConsentRequirement::OptOut { preference } => Some(format!(
             "you can switch it off at any time (“{}”), and Global Privacy Control switches it off",
             label(preference.as_str())
@@ -201,8 +209,12 @@ fn activity_section(policy: &Policy, a: &Activity) -> Section {
             }
         }
     }
-    let others: Vec<String> =
-        a.recipients.iter().filter(|r| a.location_recipient() != Some(*r)).map(|r| recipient_name(doc, r.as_str()).to_owned()).collect();
+    let others: Vec<String> = a
+        .recipients
+        .iter()
+        .filter(|r| a.location_recipient() != Some(*r))
+        .map(|r| recipient_name(doc, r.as_str()).to_owned())
+        .collect();
     if !others.is_empty() {
         where_.push(t(format!("; also received by {}", join_and(&others))));
     }
@@ -214,7 +226,13 @@ fn activity_section(policy: &Policy, a: &Activity) -> Section {
     }
     items.push(basis);
     if let Some(c) = consent_phrase(doc, a) {
-        items.push(vec![strong("Your choice: "), t(c), t(" ("), link("your choices", format!("#{}", clause::CHOICES)), t(")")]);
+        items.push(vec![
+            strong("Your choice: "),
+            t(c),
+            t(" ("),
+            link("your choices", format!("#{}", clause::CHOICES)),
+            t(")"),
+        ]);
     }
     if !a.obligations.is_empty() {
         let o: Vec<String> = a.obligations.iter().map(|o| o.describe()).collect();
@@ -227,7 +245,12 @@ fn activity_section(policy: &Policy, a: &Activity) -> Section {
     if a.required {
         items.push(vec![strong("Needed: "), t("the service cannot work without it")]);
     }
-    section(a.clause().as_str(), 3, a.title.clone(), vec![para(vec![t(a.description.clone())]), Block::List(items)])
+    section(
+        a.clause().as_str(),
+        3,
+        a.title.clone(),
+        vec![para(vec![t(a.description.clone())]), Block::List(items)],
+    )
 }
 
 /// Builds the page model from a policy.
@@ -248,16 +271,31 @@ pub fn page(policy: &Policy) -> Page {
     let c = &doc.controller;
     let mut who = vec![
         vec![strong("Controller: "), t(format!("{}, {}", c.legal_name, c.address))],
-        vec![strong("Contact: "), link(c.email.clone(), format!("mailto:{}", c.email)), t(", "), link(c.url.clone(), c.url.clone())],
+        vec![
+            strong("Contact: "),
+            link(c.email.clone(), format!("mailto:{}", c.email)),
+            t(", "),
+            link(c.url.clone(), c.url.clone()),
+        ],
     ];
     if let Some(dpo) = &doc.dpo {
-        who.push(vec![strong("Data protection officer: "), t(format!("{}, ", dpo.name)), link(dpo.email.clone(), format!("mailto:{}", dpo.email))]);
+        who.push(vec![
+            strong("Data protection officer: "),
+            t(format!("{}, ", dpo.name)),
+            link(dpo.email.clone(), format!("mailto:{}", dpo.email)),
+        ]);
     }
     sections.push(section(
         clause::CONTROLLER,
         2,
         "Who is responsible",
-        vec![para(vec![t(format!("{} is responsible for your personal data (the controller).", c.name))]), Block::List(who)],
+        vec![
+            para(vec![t(format!(
+                "{} is responsible for your personal data (the controller).",
+                c.name
+            ))]),
+            Block::List(who),
+        ],
     ));
 
     // Activities.
@@ -320,7 +358,12 @@ pub fn page(policy: &Policy) -> Page {
         vec![para(vec![t("These promises override everything else in this policy.")])],
     ));
     for p in &doc.prohibitions {
-        sections.push(section(p.clause().as_str(), 3, p.title.clone(), vec![para(vec![t(p.description.clone())])]));
+        sections.push(section(
+            p.clause().as_str(),
+            3,
+            p.title.clone(),
+            vec![para(vec![t(p.description.clone())])],
+        ));
     }
 
     if let Some(s) = analytics_section(policy) {
@@ -343,7 +386,8 @@ pub fn page(policy: &Policy) -> Page {
         if let Some(art) = r.right.article() {
             title.push_str(&format!(" (GDPR {art})"));
         }
-        let channels: Vec<String> = r.channels.iter().map(|c| Channel::label(*c).to_owned()).collect();
+        let channels: Vec<String> =
+            r.channels.iter().map(|c| Channel::label(*c).to_owned()).collect();
         let deadline = match r.deadline_days {
             _ if r.right == crate::Right::Complaint => String::new(),
             0 => " Takes effect at once.".to_owned(),
@@ -411,7 +455,10 @@ fn promises(policy: &Policy) -> Vec<Vec<Inline>> {
     let doc = policy.document();
     let mut out = Vec::new();
     for a in &doc.activities {
-        let mut line = vec![link(a.title.clone(), a.clause().href()), t(format!(": {}, {}", where_phrase(doc, a), retention_phrase(a)))];
+        let mut line = vec![
+            link(a.title.clone(), a.clause().href()),
+            t(format!(": {}, {}", where_phrase(doc, a), retention_phrase(a))),
+        ];
         if let Some(c) = consent_phrase(doc, a) {
             line.push(t(format!("; {c}")));
         }
@@ -421,7 +468,10 @@ fn promises(policy: &Policy) -> Vec<Vec<Inline>> {
         line.push(t("."));
         out.push(line);
     }
-    out.push(vec![link("Cookies", format!("#{}", clause::COOKIES)), t(format!(": {}", cookie_promise(doc)))]);
+    out.push(vec![
+        link("Cookies", format!("#{}", clause::COOKIES)),
+        t(format!(": {}", cookie_promise(doc))),
+    ]);
     for p in &doc.prohibitions {
         out.push(vec![link(p.title.clone(), p.clause().href()), t(".")]);
     }
@@ -472,9 +522,15 @@ fn analytics_section(policy: &Policy) -> Option<Section> {
                     }
                     line.push(code(k.clone()));
                     let how = match rule {
-                        crate::PropertyRule::UrlPath => " (the page path only, without any ids or query)".to_owned(),
-                        crate::PropertyRule::Text => " (a short label; ids, emails and addresses removed)".to_owned(),
-                        crate::PropertyRule::OneOf { values } => format!(" (one of {})", values.join(", ")),
+                        crate::PropertyRule::UrlPath => {
+                            " (the page path only, without any ids or query)".to_owned()
+                        }
+                        crate::PropertyRule::Text => {
+                            " (a short label; ids, emails and addresses removed)".to_owned()
+                        }
+                        crate::PropertyRule::OneOf { values } => {
+                            format!(" (one of {})", values.join(", "))
+                        }
                     };
                     line.push(t(how));
                 }
@@ -523,7 +579,9 @@ fn cookies_section(policy: &Policy) -> Section {
             .map(|c| {
                 let lifetime = match c.max_age_s {
                     None => "session".to_owned(),
-                    Some(s) if s % 86_400 == 0 => describe_days(u32::try_from(s / 86_400).unwrap_or(u32::MAX)),
+                    Some(s) if s % 86_400 == 0 => {
+                        describe_days(u32::try_from(s / 86_400).unwrap_or(u32::MAX))
+                    }
                     Some(s) if s % 3600 == 0 => format!("{} hours", s / 3600),
                     Some(s) => format!("{s} seconds"),
                 };
@@ -546,12 +604,17 @@ fn cookies_section(policy: &Policy) -> Section {
                     vec![t(lifetime)],
                     vec![t(kind)],
                     vec![t(if flags.is_empty() { "none".to_owned() } else { flags.join(", ") })],
-                    vec![t(format!("{} ", c.purpose)), link("Details", format!("#activity-{}", c.activity))],
+                    vec![
+                        t(format!("{} ", c.purpose)),
+                        link("Details", format!("#activity-{}", c.activity)),
+                    ],
                 ]
             })
             .collect();
         blocks.push(Block::Table {
-            head: ["Cookie", "Domain", "Lifetime", "Kind", "Flags", "Purpose"].map(String::from).to_vec(),
+            head: ["Cookie", "Domain", "Lifetime", "Kind", "Flags", "Purpose"]
+                .map(String::from)
+                .to_vec(),
             rows,
         });
     }
@@ -561,7 +624,11 @@ fn cookies_section(policy: &Policy) -> Section {
         .filter(|a| a.location == Location::Device)
         .flat_map(|a| {
             a.stores.iter().filter_map(move |s| s.strip_prefix("localStorage:")).map(move |key| {
-                vec![code(key.to_owned()), t(" in local storage on your device, for "), link(a.title.clone(), a.clause().href())]
+                vec![
+                    code(key.to_owned()),
+                    t(" in local storage on your device, for "),
+                    link(a.title.clone(), a.clause().href()),
+                ]
             })
         })
         .collect();
@@ -579,14 +646,21 @@ fn choices_section(doc: &Document) -> Section {
         .preferences
         .iter()
         .map(|p| {
-            let default = if p.default_on { "On unless you switch it off." } else { "Off until you switch it on." };
+            let default = if p.default_on {
+                "On unless you switch it off."
+            } else {
+                "Off until you switch it on."
+            };
             let used: Vec<Inline> = doc
                 .activities
                 .iter()
                 .filter(|a| a.preference() == Some(&p.id))
                 .flat_map(|a| [t(" Applies to "), link(a.title.clone(), a.clause().href()), t(".")])
                 .collect();
-            let mut line = vec![strong(p.label.clone()), t(format!(": {} {default} Change it: {}", p.description, p.how_to_change))];
+            let mut line = vec![
+                strong(p.label.clone()),
+                t(format!(": {} {default} Change it: {}", p.description, p.how_to_change)),
+            ];
             line.extend(used);
             line
         })
