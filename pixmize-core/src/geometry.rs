@@ -23,9 +23,19 @@
 //!
 //! * **Rounding**: a derived side is `round(x)` half away from zero, and at
 //!   least 1 (`w-300` on 5312×2988 gives height 168.75 → 169; `at_least`
-//!   405.4 → 405, matching the docs' 300×405).
+//!   405.47 → 405 on ImageKit's 640×865 example, matching the docs' 300×405).
+//!   Positions from `x`/`y`/`xc`/`yc` round the same way.
+//! * **Centring** floors: a centred crop cuts the odd pixel on the
+//!   right/bottom, and centred padding puts it there too.
 //! * **Fractions** (`w-0.4`) are of the *original* image (`iw`/`ih`), as the
-//!   docs say, even in later chain steps.
+//!   docs say, even in later chain steps. An **expression** always gives
+//!   pixels, even when its value is below 1.
+//! * **Only `w` or only `h`** (without `ar`): the other side keeps the aspect
+//!   ratio and the image is resized to that box with **no crop** (the docs:
+//!   "no cropping takes place"), whatever `c` says; `c-at_max` and
+//!   `c-maintain_ratio_no_enlarge` leave an image already smaller than the
+//!   requested side as it is. With `cm`, the mode applies to that box
+//!   (`cm-extract` with only `w` keeps the whole height).
 //! * **`c-maintain_ratio` enlarges** a small image to cover the box (the
 //!   existence of `maintain_ratio_no_enlarge` implies it).
 //!   **`c-maintain_ratio_no_enlarge`**, when covering would enlarge, keeps
@@ -34,28 +44,32 @@
 //! * **`c-at_least` enlarges** small images (the output is at least w×h).
 //! * **`cm-pad_resize` enlarges** to fit (as the `_no_enlarge` variant
 //!   implies); `pad_resize_no_enlarge` never scales up and pads the rest.
-//! * **Centred padding** puts the odd pixel on the right/bottom.
 //! * **`cm-extract` with a box larger than the image** keeps the whole side;
 //!   with `x`/`y` the region is clipped at the image's edge (an origin
 //!   outside the image is an error); with `xc`/`yc` a region not wholly
-//!   inside the image is an error, as the docs say.
-//! * **Extract with only `w` or only `h`** keeps the other side whole.
+//!   inside the image is an error, as the docs say. `cm-pad_extract` pads
+//!   what is missing up to the box: around the region as `fo` says, or,
+//!   for a region placed by `x`/`y`, after it (right/bottom), where the box
+//!   runs past the image.
 //! * **`cm-pad_extract_no_shrink`** never crops: each output side is
 //!   `max(box, image)`, padded where the box is larger.
-//! * **Only `w` or only `h`** (without `ar`): the other side keeps the aspect
-//!   ratio, then the crop mode applies to that box (so `at_max` still never
-//!   enlarges).
 //! * **`x`/`y`/`xc`/`yc` with `maintain_ratio`** position the crop in the
 //!   resized image, clamped inside it.
 //! * **ML focus** (`fo-auto`, `fo-face`, objects) and `fo-custom` are
 //!   resolved by ImageKit; planned locally they fall back to the centre.
 //! * **`c` and `cm` together**: `cm` wins.
-//! * **`w-auto`, `h-auto`, `dpr-auto`** without a client hint in the
-//!   [`PlanContext`] are ignored.
+//! * **`w-auto` and `dpr-auto`** without a client hint in the
+//!   [`PlanContext`] are ignored; **`h-auto` is always ignored** (the
+//!   `Sec-CH-Width` hint is a width, and there is no height hint).
+//! * **`dpr`** multiplies the requested sides (after `ar`); it is ignored
+//!   when one of them would fall under 1 px or over 5000 px. A side derived
+//!   from the aspect ratio is not checked.
 //! * **Requested sides over 65535 px are ignored**, as ImageKit does; an
 //!   input over 100 MP or an output over 65535 px a side or 100 MP is an
-//!   error ([`GeometryLimits`]).
-
+//!   error ([`GeometryLimits`]). The resize before a crop is not limited
+//!   (only the kept region is resampled, see [`Plan::source_region`]): a
+//!   65535×1 image may cover a 100×100 box. A resized side beyond `u32` is
+//!   an output too large.
 use std::fmt;
 
 use crate::transform::Crop;
@@ -343,9 +357,10 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
             None => return Ok(None),
             Some(Size::Pixels(n)) => f64::from(n.get()),
             Some(Size::Fraction(fr)) => fr.get() * f64::from(original),
+            // `Sec-CH-Width` is a width: there is no hint for `h-auto`.
             Some(Size::Auto) => match ctx.client_width {
-                Some(w) => f64::from(w),
-                None => return Ok(None),
+                Some(w) if key == "w" => f64::from(w),
+                _ => return Ok(None),
             },
             Some(Size::Expr(e)) => {
                 e.eval(&vars).map_err(|source| PlanError::Expression { key, source })?
@@ -386,6 +401,12 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
     }
     let (w, h) = (w.map(round), h.map(round));
     let mode = Mode::of(params);
+    // Only one side (and no `ar`): the other follows the aspect ratio.
+    let scale_of_one_side = match (w, h) {
+        (Some(w), None) => Some(f64::from(w) / f64::from(src.width)),
+        (None, Some(h)) => Some(f64::from(h) / f64::from(src.height)),
+        _ => None,
+    };
     let (sw, sh) = (f64::from(src.width), f64::from(src.height));
     let (bw, bh) = match (w, h) {
         (None, None) => return Ok(Plan::identity(src)),
@@ -400,6 +421,17 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
         _ => Anchor::Center,
     };
     let plan = match mode {
+        // One side: a plain resize, nothing is cropped (the docs: "no
+        // cropping takes place"); the modes that never enlarge leave a
+        // smaller image as it is.
+        Mode::Crop(crop) if scale_of_one_side.is_some() => {
+            let never_enlarges = matches!(crop, Crop::AtMax | Crop::MaintainRatioNoEnlarge);
+            if never_enlarges && scale_of_one_side.is_some_and(|s| s >= 1.0) {
+                Plan::identity(src)
+            } else {
+                resized(Dimensions::new(bw, bh))
+            }
+        }
         Mode::Crop(Crop::MaintainRatio) => cover(src, bw, bh, anchor, params, &vars)?,
         Mode::Crop(Crop::MaintainRatioNoEnlarge) => {
             if f64::from(bw) / sw > 1.0 && f64::from(bh) / sh > 1.0
@@ -441,7 +473,16 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
         Mode::Pad(CropMode::PadExtract) => {
             let region =
                 extract(src, bw.min(src.width), bh.min(src.height), anchor, params, &vars)?;
-            let pad = insets(region.size(), bw.max(region.width), bh.max(region.height), anchor);
+            let mut pad =
+                insets(region.size(), bw.max(region.width), bh.max(region.height), anchor);
+            // A region placed by `x`/`y` runs past the image's right/bottom
+            // edge: the padding fills that part of the box.
+            if params.x.is_some() {
+                (pad.left, pad.right) = (0, pad.left + pad.right);
+            }
+            if params.y.is_some() {
+                (pad.top, pad.bottom) = (0, pad.top + pad.bottom);
+            }
             Plan::new(src, region, pad)
         }
         Mode::Pad(CropMode::PadExtractNoShrink) => {
@@ -453,7 +494,11 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
     if out.width > ctx.limits.max_side
         || out.height > ctx.limits.max_side
         || out.pixels() > ctx.limits.max_pixels
-        || plan.resize.pixels() > ctx.limits.max_pixels.saturating_mul(4)
+        // A resized side beyond u32 (saturated by `round`) cannot be
+        // described; the resize itself is never materialised (see
+        // `Plan::source_region`), so it has no other limit.
+        || plan.resize.width == u32::MAX
+        || plan.resize.height == u32::MAX
     {
         return Err(PlanError::OutputTooLarge(out));
     }
@@ -554,13 +599,14 @@ fn place_crop(
                 f: f64| {
         let free = f64::from(room - len);
         let pos = if let Some(v) = start {
-            eval_scalar(keys.0, v, vars)?
+            eval_scalar(keys.0, v, vars)?.round()
         } else if let Some(v) = center {
-            eval_scalar(keys.1, v, vars)? - f64::from(len) / 2.0
+            (eval_scalar(keys.1, v, vars)? - f64::from(len) / 2.0).round()
         } else {
-            free * f
+            // Floor: a centred crop cuts the odd pixel on the right/bottom.
+            (free * f).floor()
         };
-        Ok::<u32, PlanError>(pos.round().clamp(0.0, free) as u32)
+        Ok::<u32, PlanError>(pos.clamp(0.0, free) as u32)
     };
     let x = axis(&p.x, &p.x_center, ("x", "xc"), cw, img.width, fx)?;
     let y = axis(&p.y, &p.y_center, ("y", "yc"), ch, img.height, fy)?;
@@ -595,7 +641,7 @@ fn extract(
             centred = true;
             (eval_scalar(key1, v, vars)? - f64::from(len) / 2.0).round() as i64
         } else {
-            (f64::from(room - len) * f).round() as i64
+            (f64::from(room - len) * f).floor() as i64
         };
         if horizontal {
             rect.x = pos.max(0) as u32;
@@ -675,7 +721,7 @@ mod tests {
     fn maintain_ratio_covers_and_crops_around_the_focus() {
         let p = plan_str(5312, 2988, "w-300,h-300").unwrap();
         assert_eq!(p.resize, Dimensions::new(533, 300));
-        assert_eq!(p.crop, Rect { x: 117, y: 0, width: 300, height: 300 });
+        assert_eq!(p.crop, Rect { x: 116, y: 0, width: 300, height: 300 }, "233 / 2, floored");
         let p = plan_str(5312, 2988, "w-300,h-300,fo-left").unwrap();
         assert_eq!(p.crop.x, 0);
         let p = plan_str(5312, 2988, "w-300,h-300,fo-right").unwrap();
