@@ -32,6 +32,8 @@ impl Color {
     pub const BLACK: Color = Color::Rgb([0, 0, 0]);
     /// White.
     pub const WHITE: Color = Color::Rgb([255, 255, 255]);
+    /// Fully transparent black (`00000000`).
+    pub const TRANSPARENT: Color = Color::Rgba([0, 0, 0], Int::saturating(0));
 
     /// The colour as 8-bit RGBA. An `RRGGBBAA` opacity `o` (0–99) maps to
     /// alpha `round(o × 255 / 99)`, so `99` is fully opaque (a choice: the

@@ -154,8 +154,20 @@ impl<const MIN: i32, const MAX: i32> Int<MIN, MAX> {
 
     /// `v` if it is within `MIN..=MAX`.
     #[must_use]
-    pub fn new(v: i32) -> Option<Self> {
-        (MIN..=MAX).contains(&v).then_some(Int(v))
+    pub const fn new(v: i32) -> Option<Self> {
+        if v >= MIN && v <= MAX { Some(Int(v)) } else { None }
+    }
+
+    /// `v` clamped into `MIN..=MAX`.
+    #[must_use]
+    pub const fn saturating(v: i32) -> Self {
+        Int(if v < MIN {
+            MIN
+        } else if v > MAX {
+            MAX
+        } else {
+            v
+        })
     }
 
     /// The value.
