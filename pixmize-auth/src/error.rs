@@ -34,6 +34,9 @@ pub enum Error {
     /// A monthly quota would be exceeded.
     #[error(transparent)]
     Quota(#[from] crate::plan::QuotaExceeded),
+    /// The plan does not allow a cloud operation.
+    #[error(transparent)]
+    Entitlement(#[from] crate::plan::EntitlementError),
 }
 
 /// Why a session token was rejected.

@@ -369,6 +369,11 @@ impl SessionVerifier {
     }
 }
 
+/// Longer tokens are rejected before any decoding. Clerk session tokens are
+/// about 1 KiB; custom claims rarely add more than a few KiB, and browsers
+/// cap a cookie at 4 KiB.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+
 /// A compact JWS split and decoded.
 struct Parts<'a> {
     header: JwtHeader,
@@ -379,6 +384,9 @@ struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn split(token: &'a str) -> Result<Self, VerifyError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(VerifyError::Malformed);
+        }
         let (signing_input, signature) = token.rsplit_once('.').ok_or(VerifyError::Malformed)?;
         let (header, payload) = signing_input.split_once('.').ok_or(VerifyError::Malformed)?;
         if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.')

@@ -334,3 +334,19 @@ async fn a_jwks_url_is_fetched_without_credentials() {
     assert_eq!(v.key_source(), KeySource::JwksUrl);
     v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_token_alg_must_match_the_jwk_alg() {
+    // Clerk's JWKs say "alg": "RS256"; an RS512 token with the same key id
+    // is refused (as Clerk's Go SDK does), although RS512 is allowed with a
+    // PEM key, which names no algorithm.
+    let server = MockServer::start().await;
+    jwks_mock(jwks(&[key_a()])).mount(&server).await;
+    let token = key_a().sign_raw(
+        &json!({"alg": "RS512", "kid": key_a().kid}),
+        &claims_at(NOW),
+        jsonwebtoken::Algorithm::RS512,
+    );
+    let err = verifier(&server, options()).verify_at(&token, at(NOW)).await.unwrap_err();
+    assert_eq!(err.reason(), "token-invalid-algorithm");
+}

@@ -182,6 +182,7 @@ async fn reason_token_invalid() {
         format!("{}.{}!.{}", parts[0], parts[1], parts[2]),
         not_json_header,
         bad_typ,
+        format!("{}.{}.{}", parts[0], "A".repeat(20_000), parts[2]),
         not_json_payload,
     ];
     for token in &cases {
