@@ -194,14 +194,16 @@ impl Plan {
     /// cropping, without resizing pixels that are thrown away.
     #[must_use]
     pub fn source_region(&self, input: Dimensions) -> (f64, f64, f64, f64) {
-        let sx = f64::from(input.width) / f64::from(self.resize.width.max(1));
-        let sy = f64::from(input.height) / f64::from(self.resize.height.max(1));
-        (
-            f64::from(self.crop.x) * sx,
-            f64::from(self.crop.y) * sy,
-            f64::from(self.crop.width) * sx,
-            f64::from(self.crop.height) * sy,
-        )
+        let (iw, ih) = (f64::from(input.width), f64::from(input.height));
+        let sx = iw / f64::from(self.resize.width.max(1));
+        let sy = ih / f64::from(self.resize.height.max(1));
+        // Clamp inside the input: products of the scales can exceed its
+        // edge by a rounding error.
+        let x = (f64::from(self.crop.x) * sx).clamp(0.0, iw);
+        let y = (f64::from(self.crop.y) * sy).clamp(0.0, ih);
+        let w = (f64::from(self.crop.width) * sx).min(iw - x);
+        let h = (f64::from(self.crop.height) * sy).min(ih - y);
+        (x, y, w, h)
     }
 }
 
