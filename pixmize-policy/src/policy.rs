@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use crate::consent::ConsentSnapshot;
 use crate::decide::{Decision, Query};
-use crate::error::{Error, Result};
+use crate::error::{Error, Issue, IssueKind, Result};
 use crate::key::Taxonomy;
 use crate::model::{Activity, Document, FORMAT_VERSION, Preference, Recipient};
 
@@ -67,8 +67,14 @@ impl Policy {
     pub fn from_document(doc: Document) -> Result<Self> {
         check_format(Some(i64::from(doc.format)))?;
         let taxonomy = crate::validate::validate(&doc).map_err(Error::Invalid)?;
-        let effective = crate::validate::parse_date(&doc.effective)
-            .ok_or_else(|| Error::Invalid(Vec::new()))?;
+        // Validation has checked the date; this only keeps the parse total.
+        let effective = crate::validate::parse_date(&doc.effective).ok_or_else(|| {
+            Error::Invalid(vec![Issue {
+                at: "effective".to_owned(),
+                clause: None,
+                kind: IssueKind::InvalidDate { value: doc.effective.clone() },
+            }])
+        })?;
         Ok(Self { doc, taxonomy, effective })
     }
 

@@ -210,3 +210,25 @@ fn deny_display_names_clause_and_reason() {
     assert!(text.starts_with("denied by policy clause #activity-cloud_processing"), "{text}");
     assert!(text.contains("needs consent `cloud_processing`"), "{text}");
 }
+
+/// Measures the cost of one decision: run with
+/// `cargo test -p pixmize-policy --release --test decide -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_decide() {
+    let policy = Policy::pixmize();
+    let consent = consented(policy);
+    let query = cloud_query();
+    let n = 200_000u32;
+    let start = std::time::Instant::now();
+    let mut allowed = 0u32;
+    for _ in 0..n {
+        allowed += u32::from(
+            std::hint::black_box(policy.decide(std::hint::black_box(&query), &consent))
+                .is_allowed(),
+        );
+    }
+    let per = start.elapsed() / n;
+    assert_eq!(allowed, n);
+    println!("decide(): {per:?} per decision over {n} decisions");
+}

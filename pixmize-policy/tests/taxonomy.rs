@@ -97,7 +97,8 @@ fn extensions_need_an_existing_parent() {
 }
 
 /// (mode, rule values, declared keys, expected offending keys).
-type ModeCase = (MatchMode, &'static [&'static str], &'static [&'static str], &'static [&'static str]);
+type ModeCase =
+    (MatchMode, &'static [&'static str], &'static [&'static str], &'static [&'static str]);
 
 /// Fides `tests/ctl/core/test_evaluate.py` style: (mode, rule values,
 /// declared keys, expected offending keys).

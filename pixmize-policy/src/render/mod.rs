@@ -488,7 +488,7 @@ fn cookie_promise(doc: &Document) -> String {
     let optional = doc.cookies.iter().any(|c| c.optional);
     let third = doc.cookies.iter().any(|c| c.third_party);
     let mut s = if doc.cookies.is_empty() {
-        "we set no cookies".to_owned()
+        "this policy declares no cookies".to_owned()
     } else if optional {
         "we use essential cookies, and optional cookies only with your choice".to_owned()
     } else {
