@@ -1,7 +1,58 @@
-//! Image codecs: format detection from the bytes, decoding under limits,
-//! encoding, and metadata handling.
+//! Image codecs: format detection from the bytes, decoding under limits
+//! (with shrink-on-load for JPEG), encoding, and metadata handling.
+//!
+//! ```
+//! use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Metadata};
+//! // a 64×48 test picture, encoded as PNG and decoded again
+//! let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+//!     image::Rgb([x as u8 * 4, y as u8 * 5, 128])
+//! }));
+//! let png = codec::encode(&img, &EncodeOptions::new(ImageFormat::Png), &Metadata::default())?;
+//! assert_eq!(codec::detect(&png), Some(ImageFormat::Png));
+//! let decoded = codec::decode(&png, &DecodeOptions::default())?;
+//! assert_eq!((decoded.original_width, decoded.original_height), (64, 48));
+//! # Ok::<(), pixmize_core::Error>(())
+//! ```
+//!
+//! # Which codec does what
+//!
+//! | format | decode | encode |
+//! |---|---|---|
+//! | JPEG | libjpeg-turbo (`turbojpeg` feature, system library) with IDCT scaling; pure Rust: jpeg-decoder when scaling, zune-jpeg at full size and for CMYK | libjpeg-turbo (baseline); jpeg-encoder (progressive, and pure-Rust builds) |
+//! | PNG | png | png |
+//! | WebP | libwebp (`libwebp` feature, still images); pure Rust: image-webp | lossy: libwebp (`libwebp` feature) only; lossless: image-webp |
+//! | GIF | gif, first frame only (animation is not yet supported) | gif (first frame, NeuQuant palette) |
+//! | BMP, TIFF | image's decoders | image's encoders, no metadata |
+//! | AVIF | not supported yet (see below) | ravif (`avif` feature) |
+//!
+//! AVIF decoding needs dav1d ≥ 1.3 through the `image` crate's
+//! `avif-native` feature; Debian 12 ships 1.0, so it is not offered yet and
+//! AVIF input gives [`Error::Unsupported`](crate::Error::Unsupported).
+
+// Builds with only some codecs leave helpers unused; the full build is linted.
+#![cfg_attr(
+    not(all(feature = "jpeg", feature = "png", feature = "webp", feature = "gif")),
+    allow(dead_code, unused_variables, unused_imports)
+)]
 
 use std::fmt;
+
+use image::DynamicImage;
+
+use crate::error::{BoxError, Error, Result, Unsupported};
+
+mod auto;
+mod detect;
+mod header;
+#[cfg(feature = "jpeg")]
+mod jpeg;
+mod limits;
+mod metadata;
+
+pub use auto::{accepted_formats, choose_auto_format};
+pub use detect::detect;
+pub use limits::Limits;
+pub use metadata::Metadata;
 
 /// An encoded image format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,6 +102,36 @@ impl ImageFormat {
             Self::Avif => "image/avif",
         }
     }
+
+    /// Whether this build can decode the format (its crate feature is on).
+    #[must_use]
+    pub fn can_decode(self) -> bool {
+        match self {
+            Self::Jpeg => cfg!(feature = "jpeg"),
+            Self::Png => cfg!(feature = "png"),
+            Self::Webp => cfg!(feature = "webp"),
+            Self::Gif => cfg!(feature = "gif"),
+            Self::Bmp => cfg!(feature = "bmp"),
+            Self::Tiff => cfg!(feature = "tiff"),
+            Self::Avif => false,
+        }
+    }
+
+    /// Whether this build can encode the format (see [`can_encode`]). WebP counts only when lossy
+    /// encoding (the `libwebp` feature) is available, because that is what
+    /// `f-webp` means; lossless WebP (`lo-true`) works whenever `webp` is on.
+    #[must_use]
+    pub fn can_encode(self) -> bool {
+        match self {
+            Self::Jpeg => cfg!(feature = "jpeg"),
+            Self::Png => cfg!(feature = "png"),
+            Self::Webp => cfg!(feature = "libwebp"),
+            Self::Gif => cfg!(feature = "gif"),
+            Self::Bmp => cfg!(feature = "bmp"),
+            Self::Tiff => cfg!(feature = "tiff"),
+            Self::Avif => cfg!(feature = "avif"),
+        }
+    }
 }
 
 impl fmt::Display for ImageFormat {
@@ -67,296 +148,468 @@ impl fmt::Display for ImageFormat {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Interim implementation on the `image` crate; replaced by the measured codec
-// layer (shrink-on-load JPEG, lossy WebP, metadata) with the same API.
-// ---------------------------------------------------------------------------
-
-use std::io::Cursor;
-
-use image::{DynamicImage, ImageDecoder, ImageReader};
-
-use crate::error::{Error, Limit, LimitExceeded, Result, Unsupported};
-
-/// Detects the format from the first bytes (magic numbers), never from a name.
-#[must_use]
-pub fn detect(bytes: &[u8]) -> Option<ImageFormat> {
-    let starts = |m: &[u8]| bytes.starts_with(m);
-    if starts(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageFormat::Jpeg)
-    } else if starts(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else if bytes.len() >= 12 && starts(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some(ImageFormat::Webp)
-    } else if starts(b"GIF87a") || starts(b"GIF89a") {
-        Some(ImageFormat::Gif)
-    } else if starts(b"BM") {
-        Some(ImageFormat::Bmp)
-    } else if starts(b"II*\0") || starts(b"MM\0*") {
-        Some(ImageFormat::Tiff)
-    } else if bytes.len() >= 12
-        && &bytes[4..8] == b"ftyp"
-        && matches!(&bytes[8..12], b"avif" | b"avis")
-    {
-        Some(ImageFormat::Avif)
-    } else {
-        None
-    }
-}
-
-/// Limits checked before any pixel is allocated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Largest encoded input, in bytes (default 40 MB, ImageKit's maximum).
-    pub max_input_bytes: u64,
-    /// Most pixels of the decoded input (default 100 MP, like ImageKit).
-    pub max_pixels: u64,
-    /// Longest side of the input (default 65535).
-    pub max_side: u32,
-    /// Most frames or pages (default 1000).
-    pub max_frames: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_input_bytes: 40 * 1024 * 1024,
-            max_pixels: 100_000_000,
-            max_side: 65_535,
-            max_frames: 1000,
-        }
-    }
-}
-
-/// What the header says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Info {
-    /// The format.
-    pub format: ImageFormat,
-    /// Width after EXIF orientation.
-    pub width: u32,
-    /// Height after EXIF orientation.
-    pub height: u32,
-}
-
 /// Options for [`decode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct DecodeOptions {
-    /// Limits.
+    /// Limits checked against the header before decoding.
     pub limits: Limits,
-    /// Shrink-on-load hint: the decoder may return a smaller image, at least
-    /// this large in both dimensions (after orientation).
+    /// Shrink-on-load hint: the smallest (width, height), *after* EXIF
+    /// orientation, that the caller needs. A JPEG decoder may then return a
+    /// smaller image (IDCT scaling at 1/2, 1/4 or 1/8, as libvips and sharp
+    /// do), never smaller than this in either dimension. Other formats
+    /// ignore it. `None` (the default) always decodes at full size.
+    ///
+    /// IDCT scaling is an excellent box-like prefilter; a caller that wants
+    /// the most conservative quality (libvips' `vipsthumbnail` choice) asks
+    /// for twice its target size so that a Lanczos3 resize finishes the job.
     pub min_size: Option<(u32, u32)>,
 }
 
-/// Metadata found in the input, to write back when asked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct Metadata {
-    /// Raw EXIF (TIFF structure, without the `Exif\0\0` header).
-    pub exif: Option<Vec<u8>>,
-    /// XMP packet.
-    pub xmp: Option<Vec<u8>>,
-    /// ICC colour profile.
-    pub icc: Option<Vec<u8>>,
-    /// Comments.
-    pub comments: Vec<String>,
+impl DecodeOptions {
+    /// Default options with a shrink-on-load hint.
+    #[must_use]
+    pub fn with_min_size(width: u32, height: u32) -> Self {
+        Self { min_size: Some((width, height)), ..Self::default() }
+    }
 }
 
 /// A decoded image.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Decoded {
-    /// Pixels, oriented.
+    /// The pixels, already turned upright by the EXIF orientation. Possibly
+    /// smaller than the original when [`DecodeOptions::min_size`] allowed
+    /// shrink-on-load. Kept in the decoder's own layout (8-bit grey, RGB or
+    /// RGBA, 16-bit for 16-bit PNG/TIFF) so nothing is converted twice;
+    /// `fast_image_resize` resizes every one of these layouts.
     pub image: DynamicImage,
-    /// The input's format.
+    /// The detected input format.
     pub format: ImageFormat,
-    /// Full width after orientation (the image may be smaller: shrink-on-load).
+    /// Full width of the input after EXIF orientation (what ImageKit calls
+    /// `iw`), whatever shrink-on-load did.
     pub original_width: u32,
-    /// Full height after orientation.
+    /// Full height of the input after EXIF orientation (`ih`).
     pub original_height: u32,
-    /// Metadata found.
+    /// The input's metadata, to be written back with `md-true` / `cp-true`.
     pub metadata: Metadata,
-    /// Whether the image has an alpha channel.
+    /// Whether the decoded pixels have an alpha channel.
     pub has_alpha: bool,
 }
 
-/// Options for [`encode`].
+/// Whether this build can encode `format`; the same as
+/// [`ImageFormat::can_encode`].
+#[must_use]
+pub fn can_encode(format: ImageFormat) -> bool {
+    format.can_encode()
+}
+
+/// What an image's header says, read without decoding (see [`probe`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Info {
+    /// The detected format.
+    pub format: ImageFormat,
+    /// Width after EXIF orientation, as [`decode`] would return it at full size.
+    pub width: u32,
+    /// Height after EXIF orientation.
+    pub height: u32,
+    /// EXIF orientation (1–8) that [`decode`] will apply; 1 when none.
+    pub orientation: u8,
+    /// Frames or pages in the container (1 for still images).
+    pub frames: u32,
+}
+
+/// Reads the format, size (after EXIF orientation) and frame count from the
+/// header only, under `limits`, without decoding pixels. A planner uses it
+/// to work out the target size, and thus [`DecodeOptions::min_size`],
+/// before decoding.
+///
+/// # Errors
+///
+/// As [`decode`], except that a format whose codec is not compiled in is
+/// still probed.
+pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Info> {
+    limits.check_input_bytes(bytes.len())?;
+    let format = detect(bytes).ok_or(Error::UnknownFormat)?;
+    let header = header::probe(format, bytes).map_err(|e| decode_error(format)(e.into()))?;
+    limits.check_header(&header)?;
+    let orientation = orientation_of(format, &header, &metadata::read_exif_only(format, bytes));
+    let (width, height) = if orientation >= 5 { (header.height, header.width) } else { (header.width, header.height) };
+    let frames = u32::try_from(header.frames).unwrap_or(u32::MAX);
+    Ok(Info { format, width, height, orientation, frames })
+}
+
+/// The EXIF orientation (1–8) that `decode` applied, if any.
+fn orientation_of(format: ImageFormat, h: &header::Header, m: &Metadata) -> u8 {
+    let from_exif = m.exif.as_deref().and_then(image::metadata::Orientation::from_exif_chunk).map(|o| o.to_exif());
+    let tag = if format == ImageFormat::Tiff { h.tiff_orientation } else { None };
+    from_exif.or(tag).filter(|o| (1..=8).contains(o)).unwrap_or(1)
+}
+
+fn decode_error(format: ImageFormat) -> impl FnOnce(BoxError) -> Error {
+    move |source| Error::Decode { format, source }
+}
+
+/// Decodes an image: detects the format from the bytes, checks
+/// [`Limits`] against the header, decodes (shrinking on load when allowed),
+/// and applies the EXIF orientation (1–8) as ImageKit does, so the result is
+/// upright. Animated GIF, WebP and PNG give their first frame only.
+///
+/// # Errors
+///
+/// [`Error::Limit`] when the input or what its header declares exceeds the
+/// limits; [`Error::UnknownFormat`] when the bytes are no recognised image;
+/// [`Error::Unsupported`] when the format's codec is not compiled in (AVIF
+/// today); [`Error::Decode`] for truncated or corrupt data.
+pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Decoded> {
+    let limits = &options.limits;
+    limits.check_input_bytes(bytes.len())?;
+    let format = detect(bytes).ok_or(Error::UnknownFormat)?;
+    let header = header::probe(format, bytes).map_err(|e| decode_error(format)(e.into()))?;
+    limits.check_header(&header)?;
+    if !format.can_decode() {
+        return Err(Error::Unsupported(Unsupported::Format(format)));
+    }
+    let metadata = metadata::read(format, bytes);
+    let orientation = orientation_of(format, &header, &metadata);
+    let swaps = orientation >= 5;
+    let (original_width, original_height) =
+        if swaps { (header.height, header.width) } else { (header.width, header.height) };
+
+    let image = decode_pixels(format, bytes, &header, options, swaps).map_err(decode_error(format))?;
+    let image = match image::metadata::Orientation::from_exif(orientation) {
+        Some(o) if orientation != 1 => {
+            let mut image = image;
+            image.apply_orientation(o);
+            image
+        }
+        _ => image,
+    };
+    let has_alpha = image.color().has_alpha();
+    Ok(Decoded { image, format, original_width, original_height, metadata, has_alpha })
+}
+
+#[cfg_attr(not(feature = "jpeg"), allow(unused_variables))]
+fn decode_pixels(
+    format: ImageFormat,
+    bytes: &[u8],
+    header: &header::Header,
+    options: &DecodeOptions,
+    swaps: bool,
+) -> std::result::Result<DynamicImage, BoxError> {
+    let image_limits = options.limits.to_image_limits();
+    match format {
+        #[cfg(feature = "jpeg")]
+        ImageFormat::Jpeg => {
+            let denom = options.min_size.map_or(1, |(w, h)| {
+                let stored = if swaps { (h, w) } else { (w, h) };
+                jpeg::scale_denominator(header.width, header.height, stored)
+            });
+            #[cfg(feature = "turbojpeg")]
+            if let Some(img) = jpeg::decode_turbo(bytes, header, denom)? {
+                return Ok(img);
+            }
+            #[cfg(not(feature = "turbojpeg"))]
+            if denom > 1 && header.components != 4 {
+                if let Some(img) = jpeg::decode_scaled_pure(bytes, denom, &options.limits)? {
+                    return Ok(img);
+                }
+            }
+            jpeg::decode_pure(bytes, &options.limits)
+        }
+        #[cfg(feature = "libwebp")]
+        ImageFormat::Webp if header.frames == 1 => {
+            // libwebp is about twice as fast as image-webp on large lossy files
+            let img = webp::Decoder::new(bytes).decode().ok_or("libwebp could not decode the image")?;
+            let (w, h) = (img.width(), img.height());
+            let pixels = img.to_vec();
+            let out = if img.is_alpha() {
+                image::RgbaImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgba8)
+            } else {
+                image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+            };
+            out.ok_or_else(|| "libwebp returned a buffer of the wrong size".into())
+        }
+        _ => {
+            let image_format = match format {
+                ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+                ImageFormat::Png => image::ImageFormat::Png,
+                ImageFormat::Webp => image::ImageFormat::WebP,
+                ImageFormat::Gif => image::ImageFormat::Gif,
+                ImageFormat::Bmp => image::ImageFormat::Bmp,
+                ImageFormat::Tiff => image::ImageFormat::Tiff,
+                ImageFormat::Avif => image::ImageFormat::Avif,
+            };
+            let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), image_format);
+            reader.limits(image_limits);
+            Ok(reader.decode()?)
+        }
+    }
+}
+
+/// Options for [`encode`]. Build with [`EncodeOptions::new`] and set fields.
+///
+/// ```
+/// use pixmize_core::codec::{EncodeOptions, ImageFormat};
+/// let mut o = EncodeOptions::new(ImageFormat::Jpeg);
+/// o.quality = 90;
+/// o.progressive = true; // ImageKit's `pr-true`
+/// assert!(!o.keep_metadata, "metadata is stripped unless `md-true`");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EncodeOptions {
-    /// Output format.
+    /// The output format.
     pub format: ImageFormat,
-    /// Lossy quality 1–100 (default 80).
+    /// Quality 1–100 for JPEG, lossy WebP and AVIF (ImageKit's `q`).
+    /// Default 80, ImageKit's default. Values outside 1–100 are clamped.
+    /// PNG, GIF, BMP and TIFF ignore it.
     pub quality: u8,
-    /// Progressive JPEG.
+    /// JPEG only: progressive encoding (ImageKit's `pr-true`).
     pub progressive: bool,
-    /// Lossless WebP; maximum compression for PNG.
+    /// ImageKit's `lo-true`. WebP: lossless encoding instead of lossy.
+    /// PNG (always lossless): the strongest deflate compression instead of
+    /// the fast default, trading encode time for size. Others ignore it.
     pub lossless: bool,
-    /// Keep EXIF, XMP and comments (stripped by default).
+    /// ImageKit's `md-true`: write the input's EXIF (including GPS), XMP
+    /// and comments into the output. The EXIF orientation is reset to 1
+    /// because the pixels are already upright. Default `false`: stripped.
     pub keep_metadata: bool,
-    /// Keep the ICC profile.
+    /// ImageKit's `cp-true`: write the input's ICC profile into the output.
+    /// Default `false`.
     pub keep_color_profile: bool,
 }
 
 impl EncodeOptions {
-    /// Defaults for `format`: quality 80, everything else off.
+    /// Defaults for `format`: quality 80, baseline, lossy, metadata and
+    /// colour profile stripped.
     #[must_use]
-    pub fn new(format: ImageFormat) -> EncodeOptions {
-        EncodeOptions {
-            format,
-            quality: 80,
-            progressive: false,
-            lossless: false,
-            keep_metadata: false,
-            keep_color_profile: false,
-        }
+    pub fn new(format: ImageFormat) -> Self {
+        Self { format, quality: 80, progressive: false, lossless: false, keep_metadata: false, keep_color_profile: false }
     }
 }
 
-fn to_image_format(f: ImageFormat) -> image::ImageFormat {
-    match f {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Webp => image::ImageFormat::WebP,
-        ImageFormat::Gif => image::ImageFormat::Gif,
-        ImageFormat::Bmp => image::ImageFormat::Bmp,
-        ImageFormat::Tiff => image::ImageFormat::Tiff,
-        ImageFormat::Avif => image::ImageFormat::Avif,
+impl Default for EncodeOptions {
+    /// JPEG with [`EncodeOptions::new`]'s defaults.
+    fn default() -> Self {
+        Self::new(ImageFormat::Jpeg)
     }
 }
 
-fn check_input(bytes: &[u8], limits: &Limits) -> Result<ImageFormat> {
-    let len = bytes.len() as u64;
-    if len > limits.max_input_bytes {
-        return Err(Error::Limit(LimitExceeded {
-            limit: Limit::InputBytes,
-            actual: len,
-            max: limits.max_input_bytes,
-        }));
-    }
-    detect(bytes).ok_or(Error::UnknownFormat)
-}
-
-fn check_size(w: u32, h: u32, limits: &Limits) -> Result<()> {
-    let side = w.max(h);
-    if side > limits.max_side {
-        return Err(Error::Limit(LimitExceeded {
-            limit: Limit::InputSide,
-            actual: side.into(),
-            max: limits.max_side.into(),
-        }));
-    }
-    let px = u64::from(w) * u64::from(h);
-    if px > limits.max_pixels {
-        return Err(Error::Limit(LimitExceeded {
-            limit: Limit::InputPixels,
-            actual: px,
-            max: limits.max_pixels,
-        }));
-    }
-    Ok(())
-}
-
-/// Reads the header: format and oriented size, without decoding pixels.
+/// Encodes `image` as `options.format`, writing back the parts of `metadata`
+/// that `options` asks for (none by default).
+///
+/// Metadata is written into JPEG (APP1/APP2/COM), PNG (`eXIf`, `iCCP`,
+/// `iTXt`, `tEXt`) and WebP (`EXIF`, `ICCP`, `XMP ` in a `VP8X` file); GIF,
+/// BMP, TIFF and AVIF outputs never carry any. JPEG has no alpha: an image
+/// with alpha is composited over white first (callers that want another
+/// background flatten before encoding).
 ///
 /// # Errors
-/// Unknown format, a limit exceeded, or an unreadable header.
-pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Info> {
-    let format = check_input(bytes, limits)?;
-    let decode_err = |e: image::ImageError| Error::Decode { format, source: Box::new(e) };
-    let mut decoder = ImageReader::with_format(Cursor::new(bytes), to_image_format(format))
-        .into_decoder()
-        .map_err(decode_err)?;
-    let (w, h) = decoder.dimensions();
-    check_size(w, h, limits)?;
-    let orientation = decoder.orientation().map_err(decode_err)?;
-    let swap = matches!(
-        orientation,
-        image::metadata::Orientation::Rotate90
-            | image::metadata::Orientation::Rotate270
-            | image::metadata::Orientation::Rotate90FlipH
-            | image::metadata::Orientation::Rotate270FlipH
-    );
-    let (width, height) = if swap { (h, w) } else { (w, h) };
-    Ok(Info { format, width, height })
-}
-
-/// Decodes under `opts.limits`, applying the EXIF orientation.
 ///
-/// # Errors
-/// Unknown format, a limit exceeded, or a decoding error.
-pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
-    let info = probe(bytes, &opts.limits)?;
-    let format = info.format;
-    let decode_err = |e: image::ImageError| Error::Decode { format, source: Box::new(e) };
-    let mut decoder = ImageReader::with_format(Cursor::new(bytes), to_image_format(format))
-        .into_decoder()
-        .map_err(decode_err)?;
-    let orientation = decoder.orientation().map_err(decode_err)?;
-    let metadata = Metadata {
-        exif: decoder.exif_metadata().ok().flatten(),
-        xmp: decoder.xmp_metadata().ok().flatten(),
-        icc: decoder.icc_profile().ok().flatten(),
-        comments: Vec::new(),
+/// [`Error::Unsupported`] when the format's encoder is not compiled in (AVIF
+/// without the `avif` feature; lossy WebP without the `libwebp` feature,
+/// as in the WebAssembly build, where `lossless` WebP still works);
+/// [`Error::Encode`] when the encoder fails, for example for a JPEG wider
+/// than 65 535 pixels.
+pub fn encode(image: &DynamicImage, options: &EncodeOptions, metadata: &Metadata) -> Result<Vec<u8>> {
+    let format = options.format;
+    let unsupported = || Error::Unsupported(Unsupported::Format(format));
+    let quality = options.quality.clamp(1, 100);
+    let mut exif = None;
+    if options.keep_metadata
+        && let Some(e) = &metadata.exif
+    {
+        let mut e = e.clone();
+        let _ = image::metadata::Orientation::remove_from_exif_chunk(&mut e);
+        exif = Some(e);
+    }
+    let sel = metadata::Selection {
+        exif: exif.as_deref(),
+        xmp: metadata.xmp.as_deref().filter(|_| options.keep_metadata),
+        icc: metadata.icc.as_deref().filter(|_| options.keep_color_profile),
+        comments: if options.keep_metadata { &metadata.comments } else { &[] },
     };
-    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_err)?;
-    image.apply_orientation(orientation);
-    let has_alpha = image.color().has_alpha();
-    Ok(Decoded {
-        image,
-        format,
-        original_width: info.width,
-        original_height: info.height,
-        metadata,
-        has_alpha,
-    })
+    let enc_err = |source: BoxError| Error::Encode { format, source };
+    match format {
+        #[cfg(feature = "jpeg")]
+        ImageFormat::Jpeg => {
+            let flat;
+            let img = if image.color().has_alpha() {
+                flat = flatten_on_white(image);
+                &flat
+            } else {
+                image
+            };
+            let out = jpeg::encode(img, quality, options.progressive).map_err(enc_err)?;
+            Ok(metadata::write_jpeg(&out, &sel))
+        }
+        #[cfg(feature = "png")]
+        ImageFormat::Png => encode_png(image, options.lossless, &sel).map_err(enc_err),
+        #[cfg(feature = "webp")]
+        ImageFormat::Webp => {
+            let out = if options.lossless {
+                encode_with_image(image, image::ImageFormat::WebP).map_err(enc_err)?
+            } else {
+                #[cfg(feature = "libwebp")]
+                {
+                    encode_webp_lossy(image, quality).map_err(enc_err)?
+                }
+                #[cfg(not(feature = "libwebp"))]
+                return Err(unsupported());
+            };
+            let alpha = image.color().has_alpha();
+            Ok(metadata::write_webp(&out, &sel, image.width(), image.height(), alpha))
+        }
+        #[cfg(feature = "gif")]
+        ImageFormat::Gif => encode_with_image(image, image::ImageFormat::Gif).map_err(enc_err),
+        #[cfg(feature = "bmp")]
+        ImageFormat::Bmp => encode_with_image(image, image::ImageFormat::Bmp).map_err(enc_err),
+        #[cfg(feature = "tiff")]
+        ImageFormat::Tiff => encode_with_image(image, image::ImageFormat::Tiff).map_err(enc_err),
+        #[cfg(feature = "avif")]
+        ImageFormat::Avif => encode_avif(image, quality).map_err(enc_err),
+        #[allow(unreachable_patterns)] // all arms above may be compiled in
+        _ => Err(unsupported()),
+    }
 }
 
-/// Encodes `image`. Metadata is written only when asked.
-///
-/// # Errors
-/// [`Error::Encode`], or [`Error::Unsupported`] for a format without an encoder.
-pub fn encode(image: &DynamicImage, opts: &EncodeOptions, _metadata: &Metadata) -> Result<Vec<u8>> {
-    let format = opts.format;
-    let mut out = Cursor::new(Vec::new());
-    let err = |e: image::ImageError| Error::Encode { format, source: Box::new(e) };
-    match format {
-        ImageFormat::Jpeg => {
-            let rgb = image.to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, opts.quality)
-                .encode_image(&rgb)
-                .map_err(err)?;
+/// Composites an image with alpha over white and drops the alpha channel.
+fn flatten_on_white(image: &DynamicImage) -> DynamicImage {
+    let rgba = image.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = image::RgbImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(p[3]);
+        for c in 0..3 {
+            // round(c * a / 255 + 255 * (255 - a) / 255)
+            let v = u16::from(p[c]) * a + 255 * (255 - a);
+            o[c] = ((v + 127) / 255) as u8;
         }
-        ImageFormat::Png | ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
-            image.write_to(&mut out, to_image_format(format)).map_err(err)?;
-        }
-        ImageFormat::Webp => {
-            // Lossless only in this interim implementation.
-            image.write_to(&mut out, image::ImageFormat::WebP).map_err(err)?;
-        }
-        ImageFormat::Avif => return Err(Error::Unsupported(Unsupported::Format(format))),
     }
+    DynamicImage::ImageRgb8(out)
+}
+
+/// Encodes with one of `image`'s encoders (GIF, BMP, TIFF, lossless WebP).
+/// GIF cannot hold 16-bit or float pixels, so those are converted to 8-bit
+/// RGBA first; BMP gets 8-bit RGB(A).
+#[allow(dead_code)] // unused when only JPEG and PNG are enabled
+fn encode_with_image(image: &DynamicImage, format: image::ImageFormat) -> std::result::Result<Vec<u8>, BoxError> {
+    let converted;
+    let img = match (format, image) {
+        (_, DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_)) => image,
+        (image::ImageFormat::Tiff, DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgba16(_)) => image,
+        (image::ImageFormat::Bmp, DynamicImage::ImageLuma8(_)) => image,
+        (_, other) => {
+            converted = if other.color().has_alpha() {
+                DynamicImage::ImageRgba8(other.to_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(other.to_rgb8())
+            };
+            &converted
+        }
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format)?;
     Ok(out.into_inner())
 }
 
-/// `f-auto`: AVIF, then WebP, then JPEG (or PNG when there is alpha), among
-/// the formats the caller accepts and this build can encode.
-#[must_use]
-pub fn choose_auto_format(accepted: &[ImageFormat], has_alpha: bool) -> ImageFormat {
-    for f in [ImageFormat::Avif, ImageFormat::Webp] {
-        if accepted.contains(&f) && can_encode(f) {
-            return f;
+#[cfg(feature = "png")]
+fn encode_png(image: &DynamicImage, max_compression: bool, sel: &metadata::Selection<'_>) -> std::result::Result<Vec<u8>, BoxError> {
+    use png::{BitDepth, ColorType};
+    let converted;
+    let (img, color, depth) = match image {
+        DynamicImage::ImageLuma8(_) => (image, ColorType::Grayscale, BitDepth::Eight),
+        DynamicImage::ImageLumaA8(_) => (image, ColorType::GrayscaleAlpha, BitDepth::Eight),
+        DynamicImage::ImageRgb8(_) => (image, ColorType::Rgb, BitDepth::Eight),
+        DynamicImage::ImageRgba8(_) => (image, ColorType::Rgba, BitDepth::Eight),
+        DynamicImage::ImageLuma16(_) => (image, ColorType::Grayscale, BitDepth::Sixteen),
+        DynamicImage::ImageLumaA16(_) => (image, ColorType::GrayscaleAlpha, BitDepth::Sixteen),
+        DynamicImage::ImageRgb16(_) => (image, ColorType::Rgb, BitDepth::Sixteen),
+        DynamicImage::ImageRgba16(_) => (image, ColorType::Rgba, BitDepth::Sixteen),
+        other => {
+            converted = DynamicImage::ImageRgba16(other.to_rgba16());
+            (&converted, ColorType::Rgba, BitDepth::Sixteen)
         }
+    };
+    // PNG stores 16-bit samples big-endian
+    let be16;
+    let data: &[u8] = if depth == BitDepth::Sixteen {
+        be16 = img.as_bytes().chunks_exact(2).flat_map(|c| [c[1], c[0]]).collect::<Vec<u8>>();
+        if cfg!(target_endian = "big") { img.as_bytes() } else { &be16 }
+    } else {
+        img.as_bytes()
+    };
+    let mut info = png::Info::with_size(img.width(), img.height());
+    info.color_type = color;
+    info.bit_depth = depth;
+    info.icc_profile = sel.icc.map(|c| c.to_vec().into());
+    info.exif_metadata = sel.exif.map(|c| c.to_vec().into());
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::with_info(&mut out, info)?;
+        encoder.set_compression(if max_compression { png::Compression::High } else { png::Compression::Fast });
+        if let Some(xmp) = sel.xmp {
+            encoder.add_itxt_chunk(metadata::PNG_XMP_KEYWORD.to_string(), String::from_utf8_lossy(xmp).into_owned())?;
+        }
+        for c in sel.comments {
+            encoder.add_itxt_chunk("Comment".to_string(), c.clone())?;
+        }
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(data)?;
+        writer.finish()?;
     }
-    if has_alpha { ImageFormat::Png } else { ImageFormat::Jpeg }
+    Ok(out)
 }
 
-/// Whether this build can encode `format`.
-#[must_use]
-pub fn can_encode(format: ImageFormat) -> bool {
-    !matches!(format, ImageFormat::Avif)
+#[cfg(feature = "libwebp")]
+fn encode_webp_lossy(image: &DynamicImage, quality: u8) -> std::result::Result<Vec<u8>, BoxError> {
+    let (w, h) = (image.width(), image.height());
+    let q = f32::from(quality);
+    let mem = if image.color().has_alpha() {
+        let converted;
+        let rgba = match image {
+            DynamicImage::ImageRgba8(b) => b,
+            other => {
+                converted = other.to_rgba8();
+                &converted
+            }
+        };
+        webp::Encoder::from_rgba(rgba.as_raw(), w, h).encode_simple(false, q)
+    } else {
+        let converted;
+        let rgb = match image {
+            DynamicImage::ImageRgb8(b) => b,
+            other => {
+                converted = other.to_rgb8();
+                &converted
+            }
+        };
+        webp::Encoder::from_rgb(rgb.as_raw(), w, h).encode_simple(false, q)
+    };
+    let mem = mem.map_err(|e| format!("libwebp error {e:?}"))?;
+    Ok(mem.to_vec())
+}
+
+#[cfg(feature = "avif")]
+fn encode_avif(image: &DynamicImage, quality: u8) -> std::result::Result<Vec<u8>, BoxError> {
+    use image::ImageEncoder;
+    let converted;
+    let img = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        other => {
+            converted = if other.color().has_alpha() {
+                DynamicImage::ImageRgba8(other.to_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(other.to_rgb8())
+            };
+            &converted
+        }
+    };
+    let mut out = Vec::new();
+    // speed 8 of 1..=10: sharp's default effort 4 maps near it; 1 thread
+    let enc = image::codecs::avif::AvifEncoder::new_with_speed_quality(&mut out, 8, quality);
+    enc.write_image(img.as_bytes(), img.width(), img.height(), img.color().into())?;
+    Ok(out)
 }
