@@ -64,12 +64,15 @@
 //! * **`dpr`** multiplies the requested sides (after `ar`); it is ignored
 //!   when one of them would fall under 1 px or over 5000 px. A side derived
 //!   from the aspect ratio is not checked.
-//! * **Requested sides over 65535 px are ignored**, as ImageKit does; an
-//!   input over 100 MP or an output over 65535 px a side or 100 MP is an
-//!   error ([`GeometryLimits`]). The resize before a crop is not limited
-//!   (only the kept region is resampled, see [`Plan::source_region`]): a
-//!   65535×1 image may cover a 100×100 box. A resized side beyond `u32` is
-//!   an output too large.
+//! * **Requested sides over 65535 px are ignored**, as ImageKit does. An
+//!   input or output over 100 MP is an error ([`GeometryLimits`]), and so is
+//!   an output side over 65535 px that the step grew: an input with a longer
+//!   side, which the pixel limit accepts, may keep it (`rt-90` on 70000×100
+//!   is planned). The resize before a crop is not limited (only the kept
+//!   region is resampled, see [`Plan::source_region`]): a 65535×1 image may
+//!   cover a 100×100 box. A resized side beyond `u32` is an output too
+//!   large.
+
 use std::fmt;
 
 use crate::transform::Crop;
@@ -213,8 +216,8 @@ impl Plan {
 pub struct GeometryLimits {
     /// Most pixels an input or output may have (ImageKit: 100 MP).
     pub max_pixels: u64,
-    /// Longest side an output may have, and the largest requested side that
-    /// is honoured (ImageKit: 65535; larger requests are ignored).
+    /// Longest side a step may grow an output to, and the largest requested
+    /// side that is honoured (ImageKit: 65535; larger requests are ignored).
     pub max_side: u32,
 }
 
@@ -493,8 +496,10 @@ pub fn plan_with(params: &Params, ctx: &PlanContext) -> Result<Plan, PlanError> 
         }
     };
     let out = plan.output;
-    if out.width > ctx.limits.max_side
-        || out.height > ctx.limits.max_side
+    // A side over the limit is an error only when this step grows it: an
+    // input the pixel limit accepted (70000×100) passes through.
+    if out.width > ctx.limits.max_side.max(src.width)
+        || out.height > ctx.limits.max_side.max(src.height)
         || out.pixels() > ctx.limits.max_pixels
         // A resized side beyond u32 (saturated by `round`) cannot be
         // described; the resize itself is never materialised (see

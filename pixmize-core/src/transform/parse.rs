@@ -609,7 +609,8 @@ impl<'a> Parser<'a> {
                         };
                         return Err(self.err(tok.start, Some(k), kind));
                     }
-                    let at = tok.start + k.len() + 1;
+                    // A missing value is reported at the end of the token.
+                    let at = (tok.start + k.len() + 1).min(tok.start + tok.text.len());
                     let text = match v {
                         Some(v) => Text::parse_value(v, ctx),
                         None => Err(ValueError::missing()),
