@@ -28,3 +28,7 @@ mod local;
 pub mod ops;
 mod processor;
 pub mod transform;
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
