@@ -1070,3 +1070,26 @@ fn generators_cover_the_language() {
     // (an item may hold several expressions, e.g. `pa-…_…`)
     assert!(longest >= Expr::MAX_OPERATORS, "the longest expressions are generated: {longest}");
 }
+
+/// The one value the round trip does not cover: the types admit layers
+/// nested deeper than ImageKit's three levels, which print but do not parse.
+#[test]
+fn a_fourth_layer_level_prints_but_does_not_parse() {
+    let input = |s: &str| LayerInput::Plain(Text::new(s).expect("a valid text"));
+    let mut layer = Layer::new(LayerKind::Image, input("d"));
+    for name in ["c", "b", "a"] {
+        let mut outer = Layer::new(LayerKind::Image, input(name));
+        outer.transformation = [Params::new().layer(layer)].into_iter().collect();
+        layer = outer;
+    }
+    let three_deep = layer.clone();
+    let t: Transformation = [Params::new().layer(layer)].into_iter().collect();
+    let printed = t.to_string();
+    assert_eq!(printed, "l-image,i-a,l-image,i-b,l-image,i-c,l-image,i-d,l-end,l-end,l-end,l-end");
+    let err = printed.parse::<Transformation>().expect_err("four levels are too deep");
+    assert_eq!(err.kind(), &pixmize_core::ParseErrorKind::LayerTooDeep);
+    // Three levels (the layer `a` holds `b`, which holds `c`, which holds `d`: drop `a`).
+    let Step::Params(p) = &three_deep.transformation.steps()[0] else { unreachable!() };
+    let t: Transformation = [p.clone()].into_iter().collect();
+    assert_eq!(t.to_string().parse::<Transformation>(), Ok(t));
+}

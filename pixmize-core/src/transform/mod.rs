@@ -6,7 +6,10 @@
 //! step. Parsing is strict and [`Display`](std::fmt::Display) prints one
 //! canonical form: parameters in a fixed order, numbers in their shortest
 //! form, hex colours in upper case. For every value,
-//! `t.to_string().parse() == Ok(t)`.
+//! `t.to_string().parse() == Ok(t)`, as long as its layers nest at most
+//! three deep (ImageKit's limit, which the parser enforces but the types do
+//! not: a deeper layer prints, then fails to parse with
+//! [`ParseErrorKind::LayerTooDeep`]).
 //!
 //! ```
 //! use pixmize_core::transform::{Crop, Params, Size, Transformation};
