@@ -350,11 +350,7 @@ impl Params {
                 "c2pa",
                 "content credentials are added by ImageKit",
             ),
-            (
-                self.density.is_some(),
-                "dn",
-                "output density (DPI metadata) is written by ImageKit",
-            ),
+            (self.density.is_some(), "dn", "output density (DPI metadata) is written by ImageKit"),
             (self.color_replace.is_some(), "cr", "colour replacement is not implemented locally"),
             (self.colorize.is_some(), "e-colorize", "colourise is not implemented locally"),
             (self.distort.is_some(), "e-distort", "distortion is not implemented locally"),
