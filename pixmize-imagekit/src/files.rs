@@ -649,6 +649,79 @@ pub enum RemoveAiTags {
 }
 
 impl FileUpdate {
+    /// No change.
+    #[must_use]
+    pub fn new() -> FileUpdate {
+        FileUpdate::default()
+    }
+
+    /// Replaces the tags.
+    #[must_use]
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = Some(Some(tags.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Removes every tag (`"tags": null`).
+    #[must_use]
+    pub fn clear_tags(mut self) -> Self {
+        self.tags = Some(None);
+        self
+    }
+
+    /// Sets the custom coordinates (`x,y,width,height`).
+    #[must_use]
+    pub fn custom_coordinates(mut self, c: impl Into<String>) -> Self {
+        self.custom_coordinates = Some(Some(c.into()));
+        self
+    }
+
+    /// Removes the custom coordinates.
+    #[must_use]
+    pub fn clear_custom_coordinates(mut self) -> Self {
+        self.custom_coordinates = Some(None);
+        self
+    }
+
+    /// Sets (or, with `null`, removes) a custom metadata key.
+    #[must_use]
+    pub fn custom_metadata(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.custom_metadata.get_or_insert_with(Map::new).insert(key.into(), value);
+        self
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+
+    /// Removes AI tags.
+    #[must_use]
+    pub fn remove_ai_tags(mut self, which: RemoveAiTags) -> Self {
+        self.remove_ai_tags = Some(which);
+        self
+    }
+
+    /// Runs extensions.
+    #[must_use]
+    pub fn extensions(mut self, e: impl IntoIterator<Item = crate::upload::Extension>) -> Self {
+        self.extensions = Some(e.into_iter().collect());
+        self
+    }
+
+    /// Sets the `webhookUrl` for extension results.
+    #[must_use]
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
     fn to_json(&self) -> Value {
         let mut m = Map::new();
         match &self.remove_ai_tags {

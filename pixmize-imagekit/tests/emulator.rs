@@ -328,7 +328,7 @@ async fn list_search_sort_and_paginate() {
         }
         ik.upload(req).await.unwrap();
     }
-    ik.upload(UploadRequest::new(FileSource::bytes(png(5, 5)), "elsewhere.png").folder("/other")).await.unwrap();
+    ik.upload(UploadRequest::new(FileSource::bytes(png(5, 5)), "elsewhere.png").use_unique_file_name(false).folder("/other")).await.unwrap();
     let names = |v: Vec<Asset>| -> Vec<String> { v.iter().filter_map(|a| a.as_file()).map(|f| f.name.clone()).collect() };
 
     let q = ListQuery::new().path("/gallery").search(Field::width().gt(15).and(Field::tags().is_in(["a", "c"])));
@@ -352,16 +352,11 @@ async fn list_search_sort_and_paginate() {
 async fn update_publish_tags_and_metadata() {
     let (emu, ik) = setup().await;
     let f = ik.upload(UploadRequest::new(FileSource::bytes(png(30, 20)), "m.png").tags(["x"])).await.unwrap();
-    let update = FileUpdate {
-        tags: Some(Some(vec!["y".into(), "z".into()])),
-        custom_coordinates: Some(Some("1,2,3,4".into())),
-        description: Some("hello".into()),
-        ..FileUpdate::default()
-    };
+    let update = FileUpdate::new().tags(["y", "z"]).custom_coordinates("1,2,3,4").description("hello");
     let d = ik.update_file(&f.file_id, &update).await.unwrap();
     assert_eq!(d.tags, ["y", "z"]);
     assert_eq!(d.custom_coordinates.as_deref(), Some("1,2,3,4"));
-    let d = ik.update_file(&f.file_id, &FileUpdate { tags: Some(None), ..FileUpdate::default() }).await.unwrap();
+    let d = ik.update_file(&f.file_id, &FileUpdate::new().clear_tags()).await.unwrap();
     assert!(d.tags.is_empty());
     let d = ik.publish_file(&f.file_id, false, false).await.unwrap();
     assert_eq!(d.is_published, Some(false));

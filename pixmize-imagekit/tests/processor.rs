@@ -66,7 +66,7 @@ async fn processes_in_the_cloud_and_leaves_nothing() {
     assert_eq!(p.location().recipient(), Some("imagekit"));
     assert!(p.supports(&"e-bgremove,fo-face".parse().unwrap()).is_full());
     let started = std::time::Instant::now();
-    let out = p.process_detailed(job("w-32,h-32,e-bgremove").accept([ImageFormat::Png])).await.unwrap();
+    let out = p.process_detailed(job("w-32,h-32,f-png,e-bgremove").accept([ImageFormat::Png])).await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!((out.processed.width, out.processed.height), (32, 32));
     assert_eq!(out.processed.format, ImageFormat::Png);
@@ -81,7 +81,7 @@ async fn processes_in_the_cloud_and_leaves_nothing() {
     assert_eq!(upload.path, "/api/v1/files/upload");
     let fetch = log.iter().find(|r| r.path.starts_with("/cdn/")).unwrap();
     let q = fetch.query.as_deref().unwrap();
-    assert!(q.contains("tr=w-32,h-32,e-bgremove") && q.contains("ik-t=") && q.contains("ik-s="), "{q}");
+    assert!(q.contains("tr=w-32,h-32,f-png,e-bgremove") && q.contains("ik-t=") && q.contains("ik-s="), "{q}");
     assert_eq!(fetch.header("accept"), Some("image/png"));
     assert!(fetch.header("authorization").is_none(), "no key is sent to the CDN");
     eprintln!("emulator round trip (upload, transform, fetch, delete): {elapsed:?}");

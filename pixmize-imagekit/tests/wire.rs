@@ -155,120 +155,95 @@ async fn media_api_request_shapes() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     let ok = |v: serde_json::Value| ResponseTemplate::new(200).set_body_json(v);
+    let given = |m: &str, p: &str| Mock::given(method(m)).and(path(p)).and(header("authorization", BASIC));
     let mounts: Vec<Mock> = vec![
-        Mock::given(method("GET")).and(path("/v1/files/f1/details")).respond_with(ok(file_json("f1"))),
-        Mock::given(method("PATCH"))
-            .and(path("/v1/files/f1/details"))
+        given("GET", "/v1/files/f1/details").respond_with(ok(file_json("f1"))),
+        given("PATCH", "/v1/files/f1/details")
             .and(body_json(json!({"tags": null, "customMetadata": {"brand": null}, "removeAITags": ["cat"], "description": "d"})))
             .respond_with(ok(file_json("f1"))),
-        Mock::given(method("PATCH"))
-            .and(path("/v1/files/f2/details"))
+        given("PATCH", "/v1/files/f2/details")
             .and(body_json(json!({"publish": {"isPublished": false, "includeFileVersions": true}})))
             .respond_with(ok(file_json("f2"))),
-        Mock::given(method("DELETE")).and(path("/v1/files/f1")).respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/copy"))
+        given("DELETE", "/v1/files/f1").respond_with(ResponseTemplate::new(204)),
+        given("POST", "/v1/files/copy")
             .and(body_json(json!({"sourceFilePath": "/a.jpg", "destinationPath": "/b/", "includeFileVersions": true})))
             .respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/move"))
+        given("POST", "/v1/files/move")
             .and(body_json(json!({"sourceFilePath": "/a.jpg", "destinationPath": "/b/"})))
             .respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("PUT"))
-            .and(path("/v1/files/rename"))
+        given("PUT", "/v1/files/rename")
             .and(body_json(json!({"filePath": "/a.jpg", "newFileName": "b.jpg", "purgeCache": true})))
             .respond_with(ok(json!({"purgeRequestId": "p1"}))),
-        Mock::given(method("GET")).and(path("/v1/files/f1/versions")).respond_with(ok(json!([file_json("f1")]))),
-        Mock::given(method("GET")).and(path("/v1/files/f1/versions/v1")).respond_with(ok(file_json("f1"))),
-        Mock::given(method("DELETE")).and(path("/v1/files/f1/versions/v0")).respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("PUT")).and(path("/v1/files/f1/versions/v0/restore")).respond_with(ok(file_json("f1"))),
-        Mock::given(method("GET"))
-            .and(path("/v1/files/f1/metadata"))
+        given("GET", "/v1/files/f1/versions").respond_with(ok(json!([file_json("f1")]))),
+        given("GET", "/v1/files/f1/versions/v1").respond_with(ok(file_json("f1"))),
+        given("DELETE", "/v1/files/f1/versions/v0").respond_with(ResponseTemplate::new(204)),
+        given("PUT", "/v1/files/f1/versions/v0/restore").respond_with(ok(file_json("f1"))),
+        given("GET", "/v1/files/f1/metadata")
             .respond_with(ok(json!({"height": 1, "width": 2, "format": "jpg", "pHash": "abc", "exif": {}}))),
-        Mock::given(method("GET"))
-            .and(path("/v1/metadata"))
+        given("GET", "/v1/metadata")
             .and(query_param("url", "https://ik.imagekit.io/demo/a.jpg"))
             .respond_with(ok(json!({"height": 3}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/addTags"))
+        given("POST", "/v1/files/addTags")
             .and(body_json(json!({"fileIds": ["f1", "f2"], "tags": ["x"]})))
             .respond_with(ok(json!({"successfullyUpdatedFileIds": ["f1", "f2"]}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/removeTags"))
+        given("POST", "/v1/files/removeTags")
             .and(body_json(json!({"fileIds": ["f1"], "tags": ["x"]})))
             .respond_with(ResponseTemplate::new(207).set_body_json(json!({"successfullyUpdatedFileIds": [],
                 "errors": [{"fileId": "f1", "error": "nope"}]}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/removeAITags"))
+        given("POST", "/v1/files/removeAITags")
             .and(body_json(json!({"fileIds": ["f1"], "AITags": ["cat"]})))
             .respond_with(ok(json!({"successfullyUpdatedFileIds": ["f1"]}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/files/purge"))
+        given("POST", "/v1/files/purge")
             .and(body_json(json!({"url": "https://ik.imagekit.io/demo/a.jpg"})))
             .respond_with(ResponseTemplate::new(201).set_body_json(json!({"requestId": "r1"}))),
-        Mock::given(method("GET")).and(path("/v1/files/purge/r1")).respond_with(ok(json!({"status": "Completed"}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/folder"))
+        given("GET", "/v1/files/purge/r1").respond_with(ok(json!({"status": "Completed"}))),
+        given("POST", "/v1/folder")
             .and(body_json(json!({"folderName": "new", "parentFolderPath": "/a"})))
             .respond_with(ResponseTemplate::new(201).set_body_json(json!({}))),
-        Mock::given(method("DELETE"))
-            .and(path("/v1/folder"))
+        given("DELETE", "/v1/folder")
             .and(body_json(json!({"folderPath": "/a/new"})))
             .respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("POST"))
-            .and(path("/v1/bulkJobs/copyFolder"))
+        given("POST", "/v1/bulkJobs/copyFolder")
             .and(body_json(json!({"sourceFolderPath": "/a", "destinationPath": "/b", "includeVersions": false})))
             .respond_with(ok(json!({"jobId": "j1"}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/bulkJobs/moveFolder"))
+        given("POST", "/v1/bulkJobs/moveFolder")
             .and(body_json(json!({"sourceFolderPath": "/a", "destinationPath": "/b"})))
             .respond_with(ok(json!({"jobId": "j2"}))),
-        Mock::given(method("POST"))
-            .and(path("/v1/bulkJobs/renameFolder"))
+        given("POST", "/v1/bulkJobs/renameFolder")
             .and(body_json(json!({"folderPath": "/a", "newFolderName": "c", "purgeCache": false})))
             .respond_with(ok(json!({"jobId": "j3"}))),
-        Mock::given(method("GET"))
-            .and(path("/v1/bulkJobs/j1"))
+        given("GET", "/v1/bulkJobs/j1")
             .respond_with(ok(json!({"jobId": "j1", "type": "COPY_FOLDER", "status": "Pending"}))),
-        Mock::given(method("GET"))
-            .and(path("/v1/customMetadataFields"))
+        given("GET", "/v1/customMetadataFields")
             .and(query_param("includeDeleted", "true"))
             .and(query_param("folderPath", "/a"))
             .respond_with(ok(json!([{"id": "c1", "name": "brand", "label": "Brand", "schema": {"type": "Text", "maxLength": 10}}]))),
-        Mock::given(method("POST"))
-            .and(path("/v1/customMetadataFields"))
+        given("POST", "/v1/customMetadataFields")
             .and(body_json(json!({"name": "price", "label": "Price", "schema": {"type": "Number", "minValue": 0}})))
             .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "c2", "name": "price", "label": "Price",
                 "schema": {"type": "Number", "minValue": 0}}))),
-        Mock::given(method("PATCH"))
-            .and(path("/v1/customMetadataFields/c2"))
+        given("PATCH", "/v1/customMetadataFields/c2")
             .and(body_json(json!({"label": "Cost", "schema": {"minValue": 1}})))
             .respond_with(ok(json!({"id": "c2", "name": "price", "label": "Cost", "schema": {"type": "Number", "minValue": 1}}))),
-        Mock::given(method("DELETE")).and(path("/v1/customMetadataFields/c2")).respond_with(ResponseTemplate::new(204)),
-        Mock::given(method("GET"))
-            .and(path("/v1/accounts/usage"))
+        given("DELETE", "/v1/customMetadataFields/c2").respond_with(ResponseTemplate::new(204)),
+        given("GET", "/v1/accounts/usage")
             .and(query_param("startDate", "2024-01-01"))
             .and(query_param("endDate", "2024-01-31"))
             .respond_with(ok(json!({"bandwidthBytes": 5, "mediaLibraryStorageBytes": 6}))),
-        Mock::given(method("GET"))
-            .and(path("/v1/accounts/origins"))
+        given("GET", "/v1/accounts/origins")
             .respond_with(ok(json!([{"id": "o1"}]))),
     ];
     for m in mounts {
-        m.and(header("authorization", BASIC)).expect(1).mount(&server).await;
+        m.expect(1).mount(&server).await;
     }
     let (ik, _) = wired(&server.uri());
 
     assert_eq!(ik.file_details("f1").await.unwrap().width, Some(10));
-    let mut cm = serde_json::Map::new();
-    cm.insert("brand".into(), serde_json::Value::Null);
-    let update = FileUpdate {
-        tags: Some(None),
-        custom_metadata: Some(cm),
-        remove_ai_tags: Some(RemoveAiTags::Some(vec!["cat".into()])),
-        description: Some("d".into()),
-        ..FileUpdate::default()
-    };
+    let update = FileUpdate::new()
+        .clear_tags()
+        .custom_metadata("brand", serde_json::Value::Null)
+        .remove_ai_tags(RemoveAiTags::Some(vec!["cat".into()]))
+        .description("d");
     ik.update_file("f1", &update).await.unwrap();
     ik.publish_file("f2", false, true).await.unwrap();
     ik.delete_file("f1").await.unwrap();
