@@ -25,7 +25,10 @@ fn shared_images() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PIXMIZE_SHARED_IMAGES") {
         return Some(PathBuf::from(p));
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).ancestors().map(|a| a.join("shared/images")).find(|p| p.is_dir())
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/images"))
+        .find(|p| p.is_dir())
 }
 
 fn encode(img: &DynamicImage, format: ImageFormat, lossless: bool, progressive: bool) -> Vec<u8> {
@@ -59,7 +62,11 @@ fn decode_benches(c: &mut Criterion) {
     }
     match shared_images() {
         Some(dir) => {
-            for name in ["seeding-5312x2988.jpg", "adwaita-l-4096x4096.webp", "emerald-logo-1689x1800-alpha.png"] {
+            for name in [
+                "seeding-5312x2988.jpg",
+                "adwaita-l-4096x4096.webp",
+                "emerald-logo-1689x1800-alpha.png",
+            ] {
                 if let Ok(bytes) = std::fs::read(dir.join(name)) {
                     inputs.push((format!("photo/{name}"), bytes));
                 }
@@ -106,7 +113,9 @@ fn encode_benches(c: &mut Criterion) {
         let mut o = EncodeOptions::new(format);
         o.lossless = lossless;
         o.progressive = progressive;
-        g.bench_function(name, |b| b.iter(|| codec::encode(black_box(&img), &o, &Metadata::default()).expect("encode")));
+        g.bench_function(name, |b| {
+            b.iter(|| codec::encode(black_box(&img), &o, &Metadata::default()).expect("encode"))
+        });
     }
     g.finish();
 }
@@ -115,12 +124,19 @@ fn limit_benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("limits");
     let bomb = png_bomb(100_000, 100_000);
     g.bench_function("png-bomb/100000x100000", |b| {
-        b.iter(|| codec::decode(black_box(&bomb), &DecodeOptions::default()).expect_err("must be refused"))
+        b.iter(|| {
+            codec::decode(black_box(&bomb), &DecodeOptions::default()).expect_err("must be refused")
+        })
     });
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, 0xFD, 0xE8, 0xFD, 0xE8, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, 0xFD, 0xE8, 0xFD, 0xE8, 3, 1, 0x22, 0, 2, 0x11, 1, 3,
+        0x11, 1,
+    ];
     jpeg.extend_from_slice(&[0xFF, 0xD9]);
     g.bench_function("jpeg-bomb/65000x65000", |b| {
-        b.iter(|| codec::decode(black_box(&jpeg), &DecodeOptions::default()).expect_err("must be refused"))
+        b.iter(|| {
+            codec::decode(black_box(&jpeg), &DecodeOptions::default()).expect_err("must be refused")
+        })
     });
     g.finish();
 }
@@ -132,27 +148,36 @@ fn limit_benches(c: &mut Criterion) {
 /// `../shared/images` to 800 px, or a synthetic 5312×2988 JPEG without it.
 fn pipeline_benches(c: &mut Criterion) {
     use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-    let width: u32 = std::env::var("PIXMIZE_BENCH_WIDTH").ok().and_then(|w| w.parse().ok()).unwrap_or(800);
+    let width: u32 =
+        std::env::var("PIXMIZE_BENCH_WIDTH").ok().and_then(|w| w.parse().ok()).unwrap_or(800);
     let (name, bytes) = match std::env::var_os("PIXMIZE_BENCH_IMAGE")
         .map(PathBuf::from)
         .or_else(|| shared_images().map(|d| d.join("seeding-5312x2988.jpg")))
-        .and_then(|p| Some((p.file_name()?.to_string_lossy().into_owned(), std::fs::read(&p).ok()?)))
-    {
+        .and_then(|p| {
+            Some((p.file_name()?.to_string_lossy().into_owned(), std::fs::read(&p).ok()?))
+        }) {
         Some(found) => found,
-        None => ("synthetic-5312x2988.jpg".to_string(), encode(&synthetic(5312, 2988), ImageFormat::Jpeg, false, false)),
+        None => (
+            "synthetic-5312x2988.jpg".to_string(),
+            encode(&synthetic(5312, 2988), ImageFormat::Jpeg, false, false),
+        ),
     };
     let info = codec::probe(&bytes, &Limits::default()).expect("probe");
-    let height = ((u64::from(info.height) * u64::from(width) + u64::from(info.width) / 2) / u64::from(info.width)).max(1) as u32;
+    let height = ((u64::from(info.height) * u64::from(width) + u64::from(info.width) / 2)
+        / u64::from(info.width))
+    .max(1) as u32;
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     let mut g = c.benchmark_group("pipeline");
     g.sample_size(20).measurement_time(Duration::from_secs(4));
     g.bench_function(format!("thumb/{name}/w-{width}-q80"), |b| {
         let mut resizer = Resizer::new();
         b.iter(|| {
-            let d = codec::decode(black_box(&bytes), &DecodeOptions::with_min_size(width, height)).expect("decode");
+            let d = codec::decode(black_box(&bytes), &DecodeOptions::with_min_size(width, height))
+                .expect("decode");
             let mut dst = DynamicImage::new(width, height, d.image.color());
             resizer.resize(&d.image, &mut dst, &options).expect("resize");
-            codec::encode(&dst, &EncodeOptions::new(ImageFormat::Jpeg), &d.metadata).expect("encode")
+            codec::encode(&dst, &EncodeOptions::new(ImageFormat::Jpeg), &d.metadata)
+                .expect("encode")
         })
     });
     g.finish();

@@ -4,8 +4,8 @@
 
 use image::{DynamicImage, GenericImageView, ImageBuffer, Rgb, RgbImage, Rgba, RgbaImage};
 use pixmize_core::Error;
-use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limits, Metadata};
 use pixmize_core::Limit;
+use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limits, Metadata};
 
 // ---------------------------------------------------------------- helpers
 
@@ -24,7 +24,9 @@ fn upright() -> RgbImage {
 }
 
 fn rgba_picture() -> RgbaImage {
-    ImageBuffer::from_fn(40, 30, |x, y| Rgba([(x * 6) as u8, (y * 8) as u8, 90, if x < 20 { 255 } else { (y * 8) as u8 }]))
+    ImageBuffer::from_fn(40, 30, |x, y| {
+        Rgba([(x * 6) as u8, (y * 8) as u8, 90, if x < 20 { 255 } else { (y * 8) as u8 }])
+    })
 }
 
 fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
@@ -91,7 +93,8 @@ fn exif_with_gps(orientation: u16) -> Vec<u8> {
     b
 }
 
-const XMP: &[u8] = b"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><PixmizeXmpMarker/></rdf:RDF></x:xmpmeta>";
+const XMP: &[u8] =
+    b"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><PixmizeXmpMarker/></rdf:RDF></x:xmpmeta>";
 const COMMENT: &str = "pixmize-comment-marker";
 const FAKE_ICC: &[u8] = b"\0\0\x01\x00pixmize-icc-marker-profile";
 
@@ -156,7 +159,9 @@ fn mean_abs_diff(a: &DynamicImage, b: &DynamicImage) -> f64 {
 
 /// Every tag kamadak-exif finds in `bytes` (an encoded image), or none.
 fn exif_fields(bytes: &[u8]) -> Vec<(exif::Tag, String)> {
-    let Ok(e) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) else { return Vec::new() };
+    let Ok(e) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) else {
+        return Vec::new();
+    };
     e.fields().map(|f| (f.tag, f.display_value().to_string())).collect()
 }
 
@@ -166,7 +171,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Every format this build encodes, with the lossless switch where it matters.
 fn output_variants() -> Vec<(ImageFormat, bool)> {
-    let mut v = vec![(ImageFormat::Jpeg, false), (ImageFormat::Png, false), (ImageFormat::Webp, true)];
+    let mut v =
+        vec![(ImageFormat::Jpeg, false), (ImageFormat::Png, false), (ImageFormat::Webp, true)];
     if ImageFormat::Webp.can_encode() {
         v.push((ImageFormat::Webp, false));
     }
@@ -188,7 +194,10 @@ fn every_format_round_trips_and_is_detected() {
         let bytes = codec::encode(&rgb, &o, &Metadata::default()).unwrap();
         assert_eq!(codec::detect(&bytes), Some(format), "{format} lossless={lossless}");
         if !format.can_decode() {
-            assert!(matches!(codec::decode(&bytes, &DecodeOptions::default()), Err(Error::Unsupported(_))));
+            assert!(matches!(
+                codec::decode(&bytes, &DecodeOptions::default()),
+                Err(Error::Unsupported(_))
+            ));
             continue;
         }
         let d = decode(&bytes);
@@ -234,15 +243,20 @@ fn jpeg_output_of_an_alpha_image_is_flattened_on_white() {
 
 #[test]
 fn png_bit_depths_palette_grey_and_alpha() {
-    let rgb16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(20, 10, |x, y| Rgb([x as u16 * 3000, y as u16 * 6000, 65535])));
+    let rgb16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(20, 10, |x, y| {
+        Rgb([x as u16 * 3000, y as u16 * 6000, 65535])
+    }));
     let d = decode(&encode(&rgb16, ImageFormat::Png));
     assert_eq!(d.image.as_rgb16().unwrap(), rgb16.as_rgb16().unwrap(), "16-bit RGB survives");
 
-    let grey = DynamicImage::ImageLuma8(ImageBuffer::from_fn(20, 10, |x, _| image::Luma([x as u8 * 12])));
+    let grey =
+        DynamicImage::ImageLuma8(ImageBuffer::from_fn(20, 10, |x, _| image::Luma([x as u8 * 12])));
     let d = decode(&encode(&grey, ImageFormat::Png));
     assert_eq!(d.image.as_luma8().unwrap(), grey.as_luma8().unwrap());
 
-    let grey_alpha = DynamicImage::ImageLumaA8(ImageBuffer::from_fn(20, 10, |x, y| image::LumaA([x as u8 * 12, y as u8 * 25])));
+    let grey_alpha = DynamicImage::ImageLumaA8(ImageBuffer::from_fn(20, 10, |x, y| {
+        image::LumaA([x as u8 * 12, y as u8 * 25])
+    }));
     let d = decode(&encode(&grey_alpha, ImageFormat::Png));
     assert!(d.has_alpha);
     assert_eq!(d.image.as_luma_alpha8().unwrap(), grey_alpha.as_luma_alpha8().unwrap());
@@ -282,8 +296,17 @@ fn jpeg_fixtures_baseline_progressive_grey_cmyk() {
 
 #[test]
 fn jpeg_shrink_on_load_respects_min_size() {
-    let bytes = encode(&DynamicImage::ImageRgb8(ImageBuffer::from_fn(400, 300, |x, y| Rgb([x as u8, y as u8, 7]))), ImageFormat::Jpeg);
-    let cases = [((50, 37), (50, 38)), ((51, 38), (100, 75)), ((100, 75), (100, 75)), ((101, 10), (200, 150)), ((201, 1), (400, 300))];
+    let bytes = encode(
+        &DynamicImage::ImageRgb8(ImageBuffer::from_fn(400, 300, |x, y| Rgb([x as u8, y as u8, 7]))),
+        ImageFormat::Jpeg,
+    );
+    let cases = [
+        ((50, 37), (50, 38)),
+        ((51, 38), (100, 75)),
+        ((100, 75), (100, 75)),
+        ((101, 10), (200, 150)),
+        ((201, 1), (400, 300)),
+    ];
     for (min, want) in cases {
         let d = codec::decode(&bytes, &DecodeOptions::with_min_size(min.0, min.1)).unwrap();
         assert_eq!(d.image.dimensions(), want, "min_size {min:?}");
@@ -317,7 +340,10 @@ fn gif_gives_the_first_frame_and_counts_frames() {
 #[test]
 fn unknown_bytes_are_a_typed_error() {
     for bytes in [&b""[..], b"hello world", b"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", b"<svg></svg>"] {
-        assert!(matches!(codec::decode(bytes, &DecodeOptions::default()), Err(Error::UnknownFormat)), "{bytes:?}");
+        assert!(
+            matches!(codec::decode(bytes, &DecodeOptions::default()), Err(Error::UnknownFormat)),
+            "{bytes:?}"
+        );
     }
 }
 
@@ -353,7 +379,11 @@ fn assert_upright(d: &codec::Decoded, what: &str) {
     assert_eq!(d.image.dimensions(), (64, 32), "{what}");
     assert_eq!((d.original_width, d.original_height), (64, 32), "{what}");
     let px = d.image.to_rgb8();
-    assert!(is_red(*px.get_pixel(4, 4)), "{what}: top-left should be red, is {:?}", px.get_pixel(4, 4));
+    assert!(
+        is_red(*px.get_pixel(4, 4)),
+        "{what}: top-left should be red, is {:?}",
+        px.get_pixel(4, 4)
+    );
     for (x, y) in [(60, 4), (4, 28), (60, 28)] {
         assert!(!is_red(*px.get_pixel(x, y)), "{what}: ({x},{y}) should not be red");
     }
@@ -369,7 +399,12 @@ fn exif_orientation_3_6_8_is_applied_on_decode() {
         assert_eq!((info.width, info.height, info.orientation), (64, 32, o as u8));
         assert_upright(&decode(&jpeg), &format!("JPEG orientation {o}"));
         // with shrink-on-load, min_size is in upright coordinates
-        let big = DynamicImage::ImageRgb8(image::imageops::resize(&stored_for(o), if o >= 5 { 256 } else { 512 }, if o >= 5 { 512 } else { 256 }, image::imageops::FilterType::Nearest));
+        let big = DynamicImage::ImageRgb8(image::imageops::resize(
+            &stored_for(o),
+            if o >= 5 { 256 } else { 512 },
+            if o >= 5 { 512 } else { 256 },
+            image::imageops::FilterType::Nearest,
+        ));
         let jpeg = jpeg_with_metadata(&encode(&big, ImageFormat::Jpeg), &exif);
         let d = codec::decode(&jpeg, &DecodeOptions::with_min_size(128, 64)).unwrap();
         assert_eq!(d.image.dimensions(), (128, 64), "orientation {o}, 1/4 scale upright");
@@ -385,7 +420,10 @@ fn exif_orientation_3_6_8_is_applied_on_decode() {
 // ---------------------------------------------------------------- metadata
 
 fn input_with_everything() -> (Vec<u8>, codec::Decoded) {
-    let jpeg = jpeg_with_metadata(&encode(&DynamicImage::ImageRgb8(stored_for(6)), ImageFormat::Jpeg), &exif_with_gps(6));
+    let jpeg = jpeg_with_metadata(
+        &encode(&DynamicImage::ImageRgb8(stored_for(6)), ImageFormat::Jpeg),
+        &exif_with_gps(6),
+    );
     let d = decode(&jpeg);
     (jpeg, d)
 }
@@ -415,11 +453,26 @@ fn metadata_is_stripped_from_every_output_format_by_default() {
         // a TIFF file *is* a TIFF structure, so only tags from the input count
         let leaked: Vec<_> = exif_fields(&out)
             .into_iter()
-            .filter(|(t, _)| t.context() != exif::Context::Tiff || matches!(*t, exif::Tag::Make | exif::Tag::Model) || t.number() == 274)
+            .filter(|(t, _)| {
+                t.context() != exif::Context::Tiff
+                    || matches!(*t, exif::Tag::Make | exif::Tag::Model)
+                    || t.number() == 274
+            })
             .collect();
         assert!(leaked.is_empty(), "{what}: EXIF left: {leaked:?}");
-        for marker in [&b"PixmizeCam"[..], b"Model-GPS-Test", b"PixmizeXmpMarker", COMMENT.as_bytes(), b"pixmize-icc-marker", b"Exif\0\0"] {
-            assert!(!contains(&out, marker), "{what}: output contains {:?}", String::from_utf8_lossy(marker));
+        for marker in [
+            &b"PixmizeCam"[..],
+            b"Model-GPS-Test",
+            b"PixmizeXmpMarker",
+            COMMENT.as_bytes(),
+            b"pixmize-icc-marker",
+            b"Exif\0\0",
+        ] {
+            assert!(
+                !contains(&out, marker),
+                "{what}: output contains {:?}",
+                String::from_utf8_lossy(marker)
+            );
         }
     }
 }
@@ -427,7 +480,12 @@ fn metadata_is_stripped_from_every_output_format_by_default() {
 #[test]
 fn metadata_is_kept_with_md_true_and_orientation_reset() {
     let (_, d) = input_with_everything();
-    for (format, lossless) in [(ImageFormat::Jpeg, false), (ImageFormat::Png, false), (ImageFormat::Webp, true), (ImageFormat::Webp, false)] {
+    for (format, lossless) in [
+        (ImageFormat::Jpeg, false),
+        (ImageFormat::Png, false),
+        (ImageFormat::Webp, true),
+        (ImageFormat::Webp, false),
+    ] {
         if !format.can_encode() && !lossless {
             continue;
         }
@@ -440,7 +498,11 @@ fn metadata_is_kept_with_md_true_and_orientation_reset() {
         let get = |tag| fields.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone());
         assert!(get(exif::Tag::GPSLatitude).is_some(), "{what}: GPS kept: {fields:?}");
         assert_eq!(get(exif::Tag::Make).as_deref(), Some("\"PixmizeCam\""), "{what}");
-        assert_eq!(get(exif::Tag::Orientation).as_deref(), Some("row 0 at top and column 0 at left"), "{what}");
+        assert_eq!(
+            get(exif::Tag::Orientation).as_deref(),
+            Some("row 0 at top and column 0 at left"),
+            "{what}"
+        );
         assert!(contains(&out, b"PixmizeXmpMarker"), "{what}: XMP kept");
         assert!(!contains(&out, b"pixmize-icc-marker"), "{what}: ICC only with cp-true");
         if format != ImageFormat::Webp {
@@ -455,7 +517,11 @@ fn metadata_is_kept_with_md_true_and_orientation_reset() {
         o.keep_color_profile = true;
         let out = codec::encode(&d.image, &o, &d.metadata).unwrap();
         assert!(exif_fields(&out).is_empty(), "{what}: cp-true alone keeps no EXIF");
-        assert_eq!(decode(&out).metadata.icc.as_deref(), Some(FAKE_ICC), "{what}: ICC kept with cp-true");
+        assert_eq!(
+            decode(&out).metadata.icc.as_deref(),
+            Some(FAKE_ICC),
+            "{what}: ICC kept with cp-true"
+        );
     }
 }
 
@@ -480,7 +546,9 @@ fn png_bomb(w: u32, h: u32) -> Vec<u8> {
 /// A JPEG whose SOF0 claims `w`×`h`, with nothing decodable after it.
 fn jpeg_bomb(w: u16, h: u16) -> Vec<u8> {
     let mut b = vec![0xFF, 0xD8];
-    let sof = [&[8u8][..], &h.to_be_bytes(), &w.to_be_bytes(), &[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]].concat();
+    let sof =
+        [&[8u8][..], &h.to_be_bytes(), &w.to_be_bytes(), &[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]]
+            .concat();
     b.extend(jpeg_segment(0xC0, &[&sof]));
     b.extend_from_slice(&[0xFF, 0xD9]);
     b
@@ -491,7 +559,13 @@ fn decompression_bombs_are_rejected_from_the_header() {
     let mut vp8x = b"RIFF\x1e\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0".to_vec();
     vp8x.extend_from_slice(&[0xFF, 0x3F, 0x00, 0xFF, 0x3F, 0x00]); // 16384 × 16384
     let gif = b"GIF89a\xff\xff\xff\xff\x00\x00\x00\x3b".to_vec();
-    let bmp = [&b"BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0"[..], &60_000u32.to_le_bytes(), &60_000u32.to_le_bytes(), &[1, 0, 24, 0]].concat();
+    let bmp = [
+        &b"BM\0\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0"[..],
+        &60_000u32.to_le_bytes(),
+        &60_000u32.to_le_bytes(),
+        &[1, 0, 24, 0],
+    ]
+    .concat();
     let px = |actual| (Limit::InputPixels, actual, 100_000_000);
     type Want = (Limit, u64, u64);
     let cases: Vec<(&str, Vec<u8>, Want)> = vec![
@@ -503,7 +577,10 @@ fn decompression_bombs_are_rejected_from_the_header() {
         ("BMP 60000x60000", bmp, px(3_600_000_000)),
     ];
     for (what, bytes, want) in cases {
-        for result in [codec::decode(&bytes, &DecodeOptions::default()).map(|_| ()), codec::probe(&bytes, &Limits::default()).map(|_| ())] {
+        for result in [
+            codec::decode(&bytes, &DecodeOptions::default()).map(|_| ()),
+            codec::probe(&bytes, &Limits::default()).map(|_| ()),
+        ] {
             match result {
                 Err(Error::Limit(e)) => assert_eq!((e.limit, e.actual, e.max), want, "{what}"),
                 other => panic!("{what}: expected a pixel limit error, got {other:?}"),
@@ -519,7 +596,9 @@ fn side_and_byte_limits() {
     let mut o = DecodeOptions::default();
     o.limits = limits;
     match codec::decode(&png_bomb(1001, 2), &o) {
-        Err(Error::Limit(e)) => assert_eq!((e.limit, e.actual, e.max), (Limit::InputSide, 1001, 1000)),
+        Err(Error::Limit(e)) => {
+            assert_eq!((e.limit, e.actual, e.max), (Limit::InputSide, 1001, 1000))
+        }
         other => panic!("expected a side limit error, got {other:?}"),
     }
     let mut limits = Limits::default();
@@ -548,7 +627,10 @@ fn valid_files() -> Vec<(String, Vec<u8>)> {
     ];
     let mut lossless = EncodeOptions::new(ImageFormat::Webp);
     lossless.lossless = true;
-    v.push(("WebP lossless".into(), codec::encode(&rgba, &lossless, &Metadata::default()).unwrap()));
+    v.push((
+        "WebP lossless".into(),
+        codec::encode(&rgba, &lossless, &Metadata::default()).unwrap(),
+    ));
     if ImageFormat::Webp.can_encode() {
         v.push(("WebP lossy alpha".into(), encode(&rgba, ImageFormat::Webp)));
     }
@@ -570,7 +652,11 @@ fn truncated_files_give_typed_errors_never_panics() {
         }
         // cut in the middle of the pixel data: every decoder must notice
         let r = codec::decode(&bytes[..n / 2], &DecodeOptions::default());
-        assert!(matches!(r, Err(Error::Decode { .. })), "{what} cut at half: {:?}", r.map(|d| d.image.dimensions()));
+        assert!(
+            matches!(r, Err(Error::Decode { .. })),
+            "{what} cut at half: {:?}",
+            r.map(|d| d.image.dimensions())
+        );
         // and the error says which format it was
         if let Err(Error::Decode { format, .. }) = r {
             assert_eq!(Some(format), codec::detect(&bytes), "{what}");
@@ -597,10 +683,43 @@ fn corrupted_files_never_panic() {
             // any outcome but a panic is fine; errors must be typed
             if let Err(e) = codec::decode(&b, &DecodeOptions::with_min_size(8, 8)) {
                 assert!(
-                    matches!(e, Error::Decode { .. } | Error::UnknownFormat | Error::Limit(_) | Error::Unsupported(_)),
+                    matches!(
+                        e,
+                        Error::Decode { .. }
+                            | Error::UnknownFormat
+                            | Error::Limit(_)
+                            | Error::Unsupported(_)
+                    ),
                     "{what}: {e:?}"
                 );
             }
         }
     }
+}
+
+/// Inputs the `decode` fuzz target found: two slow ones (seconds under the
+/// fuzzer's instrumentation, 70–160 ms in a release build: large CMYK JPEGs
+/// within the limits) and a BigTIFF whose IFD offset overflowed the header
+/// arithmetic (a panic in debug builds). They must decode or fail with a
+/// typed error.
+#[test]
+fn fuzz_regressions_decode_or_fail_cleanly() {
+    let dir = std::path::Path::new(FIXTURES).join("fuzz");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for options in [DecodeOptions::default(), DecodeOptions::with_min_size(16, 16)] {
+            match codec::decode(&bytes, &options) {
+                Ok(d) => assert!(d.image.width() > 0, "{}", path.display()),
+                Err(e) => assert!(
+                    matches!(e, Error::Decode { .. } | Error::Limit(_)),
+                    "{}: {e:?}",
+                    path.display()
+                ),
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 3, "regression inputs missing from {}", dir.display());
 }

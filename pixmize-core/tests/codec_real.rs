@@ -9,7 +9,10 @@ use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limit
 
 fn shared_image(name: &str) -> Option<Vec<u8>> {
     let dir = std::env::var_os("PIXMIZE_SHARED_IMAGES").map(PathBuf::from).or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).ancestors().map(|a| a.join("shared/images")).find(|p| p.is_dir())
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared/images"))
+            .find(|p| p.is_dir())
     });
     match dir.map(|d| d.join(name)).and_then(|p| std::fs::read(p).ok()) {
         Some(bytes) => Some(bytes),
@@ -36,8 +39,18 @@ fn progressive_16mp_photo_full_and_shrink_on_load() {
     assert_eq!((small.original_width, small.original_height), (5312, 2988));
 
     // same picture: compare the 1/4 decode with a box-filtered full decode
-    let boxed = image::imageops::resize(&full.image.to_rgb8(), 1328, 747, image::imageops::FilterType::Triangle);
-    let diff: f64 = boxed.as_raw().iter().zip(small.image.to_rgb8().as_raw()).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
+    let boxed = image::imageops::resize(
+        &full.image.to_rgb8(),
+        1328,
+        747,
+        image::imageops::FilterType::Triangle,
+    );
+    let diff: f64 = boxed
+        .as_raw()
+        .iter()
+        .zip(small.image.to_rgb8().as_raw())
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
         / boxed.as_raw().len() as f64;
     assert!(diff < 6.0, "shrink-on-load differs from a full decode by {diff} on average");
 }
@@ -55,7 +68,11 @@ fn thumbnail_job_encodes_every_output_format() {
         assert_eq!((back.format, back.image.dimensions()), (format, (800, 450)));
         if format == ImageFormat::Jpeg {
             // q80 4:2:0 at 800×450 lands near sharp's 40 KB for the same job
-            assert!((25_000..60_000).contains(&out.len()), "JPEG q80 thumbnail is {} bytes", out.len());
+            assert!(
+                (25_000..60_000).contains(&out.len()),
+                "JPEG q80 thumbnail is {} bytes",
+                out.len()
+            );
         }
     }
 }
@@ -64,20 +81,28 @@ fn thumbnail_job_encodes_every_output_format() {
 fn lossy_webp_photo() {
     let Some(bytes) = shared_image("adwaita-l-4096x4096.webp") else { return };
     let d = codec::decode(&bytes, &DecodeOptions::default()).unwrap();
-    assert_eq!((d.format, d.image.dimensions(), d.has_alpha), (ImageFormat::Webp, (4096, 4096), false));
+    assert_eq!(
+        (d.format, d.image.dimensions(), d.has_alpha),
+        (ImageFormat::Webp, (4096, 4096), false)
+    );
 }
 
 #[test]
 fn alpha_png_keeps_alpha_through_png_and_webp() {
     let Some(bytes) = shared_image("emerald-logo-1689x1800-alpha.png") else { return };
     let d = codec::decode(&bytes, &DecodeOptions::default()).unwrap();
-    assert_eq!((d.format, d.image.dimensions(), d.has_alpha), (ImageFormat::Png, (1689, 1800), true));
+    assert_eq!(
+        (d.format, d.image.dimensions(), d.has_alpha),
+        (ImageFormat::Png, (1689, 1800), true)
+    );
     let small = d.image.thumbnail(422, 450);
     let mean_alpha = |img: &image::DynamicImage| {
         let a = img.to_rgba8();
         a.pixels().map(|p| f64::from(p[3])).sum::<f64>() / f64::from(a.width() * a.height())
     };
-    for (format, lossless) in [(ImageFormat::Png, false), (ImageFormat::Webp, true), (ImageFormat::Webp, false)] {
+    for (format, lossless) in
+        [(ImageFormat::Png, false), (ImageFormat::Webp, true), (ImageFormat::Webp, false)]
+    {
         if !lossless && !format.can_encode() {
             continue;
         }

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     // A small pixel budget keeps each run fast; the limit logic itself is
     // what a bomb exercises, whatever the budget.
     let mut limits = Limits::default();
-    limits.max_pixels = 4_000_000;
+    limits.max_pixels = 1_000_000;
     let mut options = DecodeOptions::default();
     options.limits = limits;
     if let Ok(decoded) = codec::decode(data, &options) {

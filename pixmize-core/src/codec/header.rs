@@ -37,19 +37,19 @@ impl Header {
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    Some(u16::from_be_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_be_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 fn le24(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 3)?;
+    let s = b.get(at..at.checked_add(3)?)?;
     Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
 }
 
@@ -124,12 +124,14 @@ fn png(b: &[u8]) -> Result<Header> {
     let mut h = Header::still(width, height);
     // walk chunks (length, type, data, crc) until IDAT looking for acTL
     let mut i = 8usize;
-    while let (Some(len), Some(kind)) = (be32(b, i), b.get(i + 4..i + 8)) {
+    while let (Some(len), Some(kind)) =
+        (be32(b, i), b.get(i.saturating_add(4)..i.saturating_add(8)))
+    {
         if kind == b"IDAT" || kind == b"IEND" {
             break;
         }
         if kind == b"acTL" {
-            h.frames = u64::from(be32(b, i + 8).unwrap_or(1).max(1));
+            h.frames = u64::from(be32(b, i.saturating_add(8)).unwrap_or(1).max(1));
             break;
         }
         i = match i.checked_add(12).and_then(|v| v.checked_add(len as usize)) {
@@ -180,12 +182,18 @@ fn webp(b: &[u8]) -> Result<Header> {
 fn count_riff_chunks(b: &[u8], id: &[u8; 4]) -> u64 {
     let mut n = 0;
     let mut i = 12usize;
-    while let (Some(kind), Some(len)) = (b.get(i..i + 4), le32(b, i + 4)) {
+    while let (Some(kind), Some(len)) =
+        (b.get(i..i.saturating_add(4)), le32(b, i.saturating_add(4)))
+    {
         if kind == id {
             n += 1;
         }
         let len = len as usize;
-        i = match i.checked_add(8 + len + (len & 1)) {
+        i = match i
+            .checked_add(8)
+            .and_then(|v| v.checked_add(len))
+            .and_then(|v| v.checked_add(len & 1))
+        {
             Some(next) => next,
             None => break,
         };
@@ -273,7 +281,7 @@ fn tiff(b: &[u8]) -> Result<Header> {
     let u32_at = |at: usize| if le { le32(b, at) } else { be32(b, at) };
     let u64_at = |at: usize| -> Option<u64> {
         let lo = u32_at(at)?;
-        let hi = u32_at(at + 4)?;
+        let hi = u32_at(at.checked_add(4)?)?;
         Some(if le {
             u64::from(hi) << 32 | u64::from(lo)
         } else {
@@ -292,14 +300,14 @@ fn tiff(b: &[u8]) -> Result<Header> {
         let n = if big { u64_at(at) } else { u16_at(at).map(u64::from) };
         let Some(n) = n else { break };
         pages += 1;
-        let first = at + count_size;
+        let first = at.saturating_add(count_size);
         if pages == 1 {
             for e in 0..usize::try_from(n).unwrap_or(0).min(4096) {
-                let e_at = first + e * entry_size;
-                let (Some(tag), Some(typ)) = (u16_at(e_at), u16_at(e_at + 2)) else {
+                let e_at = first.saturating_add(e * entry_size);
+                let (Some(tag), Some(typ)) = (u16_at(e_at), u16_at(e_at.saturating_add(2))) else {
                     return Err(TRUNC);
                 };
-                let value_at = e_at + if big { 12 } else { 8 };
+                let value_at = e_at.saturating_add(if big { 12 } else { 8 });
                 let value = match typ {
                     3 => u16_at(value_at).map(u32::from),
                     4 => u32_at(value_at),
@@ -362,12 +370,12 @@ fn avif(b: &[u8]) -> Result<Header> {
 /// Returns (type, body, offset of the next box) of the box at `i`.
 fn next_box(b: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
     let size = be32(b, i)? as u64;
-    let kind = b.get(i + 4..i + 8)?;
+    let kind = b.get(i.checked_add(4)?..i.checked_add(8)?)?;
     let (header, size) = match size {
         0 => (8usize, (b.len() - i) as u64),
         1 => {
-            let hi = be32(b, i + 8)?;
-            let lo = be32(b, i + 12)?;
+            let hi = be32(b, i.checked_add(8)?)?;
+            let lo = be32(b, i.checked_add(12)?)?;
             (16, u64::from(hi) << 32 | u64::from(lo))
         }
         s => (8, s),
@@ -377,7 +385,7 @@ fn next_box(b: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
         return None;
     }
     let end = i.checked_add(size)?;
-    let body = b.get(i + header..end.min(b.len()))?;
+    let body = b.get(i.checked_add(header)?..end.min(b.len()))?;
     Some((kind, body, end))
 }
 
@@ -447,6 +455,18 @@ mod tests {
         }
     }
 
+    /// Found by the `decode` fuzz target: a BigTIFF whose IFD offset is
+    /// near `u64::MAX` made the offset arithmetic overflow.
+    #[test]
+    fn bigtiff_with_huge_ifd_offset_is_an_error() {
+        let mut b = b"II+\0\x08\0\0\0".to_vec();
+        b.extend_from_slice(&[0xFF; 64]);
+        assert!(probe(ImageFormat::Tiff, &b).is_err());
+        let mut b = b"II+\0\x08\0\0\0".to_vec();
+        b.extend_from_slice(&(u64::MAX - 3).to_le_bytes());
+        assert!(probe(ImageFormat::Tiff, &b).is_err());
+    }
+
     #[test]
     fn gif_counts_frames() {
         let mut b = b"GIF89a\x02\0\x02\0\x00\0\0".to_vec();
@@ -459,7 +479,8 @@ mod tests {
 
     #[test]
     fn avif_ispe() {
-        let ispe = [&[0, 0, 0, 20][..], b"ispe", &[0, 0, 0, 0], &[0, 0, 1, 0], &[0, 0, 0, 200]].concat();
+        let ispe =
+            [&[0, 0, 0, 20][..], b"ispe", &[0, 0, 0, 0], &[0, 0, 1, 0], &[0, 0, 0, 200]].concat();
         let ipco = [&(8 + ispe.len() as u32).to_be_bytes()[..], b"ipco", &ispe].concat();
         let iprp = [&(8 + ipco.len() as u32).to_be_bytes()[..], b"iprp", &ipco].concat();
         let meta = [&(12 + iprp.len() as u32).to_be_bytes()[..], b"meta", &[0; 4], &iprp].concat();

@@ -19,7 +19,9 @@ const DENOMS: [u32; 3] = [8, 4, 2];
 pub(crate) fn scale_denominator(width: u32, height: u32, min_stored: (u32, u32)) -> u32 {
     DENOMS
         .into_iter()
-        .find(|&d| width.div_ceil(d) >= min_stored.0.max(1) && height.div_ceil(d) >= min_stored.1.max(1))
+        .find(|&d| {
+            width.div_ceil(d) >= min_stored.0.max(1) && height.div_ceil(d) >= min_stored.1.max(1)
+        })
         .unwrap_or(1)
 }
 
@@ -27,7 +29,11 @@ pub(crate) fn scale_denominator(width: u32, height: u32, min_stored: (u32, u32))
 /// CMYK/YCCK files, which the pure-Rust decoder handles (including Adobe's
 /// inverted CMYK).
 #[cfg(feature = "turbojpeg")]
-pub(crate) fn decode_turbo(bytes: &[u8], header: &Header, denom: u32) -> Result<Option<DynamicImage>, BoxError> {
+pub(crate) fn decode_turbo(
+    bytes: &[u8],
+    header: &Header,
+    denom: u32,
+) -> Result<Option<DynamicImage>, BoxError> {
     use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat};
     if header.components == 4 {
         return Ok(None);
@@ -43,7 +49,10 @@ pub(crate) fn decode_turbo(bytes: &[u8], header: &Header, denom: u32) -> Result<
     let (format, channels) = if gray { (PixelFormat::GRAY, 1) } else { (PixelFormat::RGB, 3) };
     let len = w.checked_mul(hh).and_then(|p| p.checked_mul(channels)).ok_or("image too large")?;
     let mut pixels = vec![0u8; len];
-    d.decompress(bytes, Image { pixels: &mut pixels[..], width: w, pitch: w * channels, height: hh, format })?;
+    d.decompress(
+        bytes,
+        Image { pixels: &mut pixels[..], width: w, pitch: w * channels, height: hh, format },
+    )?;
     let (w, hh) = (u32::try_from(w)?, u32::try_from(hh)?);
     let image = if gray {
         image::GrayImage::from_raw(w, hh, pixels).map(DynamicImage::ImageLuma8)
@@ -60,11 +69,16 @@ pub(crate) fn decode_turbo(bytes: &[u8], header: &Header, denom: u32) -> Result<
 pub(crate) fn decode_pure(bytes: &[u8], limits: &super::Limits) -> Result<DynamicImage, BoxError> {
     use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
     let side = usize::try_from(limits.max_side).unwrap_or(usize::MAX);
-    let options = DecoderOptions::default().set_strict_mode(true).set_max_width(side).set_max_height(side);
+    let options =
+        DecoderOptions::default().set_strict_mode(true).set_max_width(side).set_max_height(side);
     let mut d = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     d.decode_headers()?;
     let grey = matches!(d.input_colorspace(), Some(ColorSpace::Luma));
-    d.set_options(options.jpeg_set_out_colorspace(if grey { ColorSpace::Luma } else { ColorSpace::RGB }));
+    d.set_options(options.jpeg_set_out_colorspace(if grey {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    }));
     let pixels = d.decode()?;
     let info = d.info().ok_or("no JPEG frame header")?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
@@ -83,12 +97,21 @@ pub(crate) fn decode_pure(bytes: &[u8], limits: &super::Limits) -> Result<Dynami
 /// third of the memory. Returns `Ok(None)` for pixel formats it does not
 /// turn into RGB or grey (CMYK), which zune-jpeg then decodes.
 #[cfg_attr(feature = "turbojpeg", allow(dead_code))]
-pub(crate) fn decode_scaled_pure(bytes: &[u8], denom: u32, limits: &super::Limits) -> Result<Option<DynamicImage>, BoxError> {
+pub(crate) fn decode_scaled_pure(
+    bytes: &[u8],
+    denom: u32,
+    limits: &super::Limits,
+) -> Result<Option<DynamicImage>, BoxError> {
     let mut d = jpeg_decoder::Decoder::new(bytes);
-    d.set_max_decoding_buffer_size(usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX));
+    d.set_max_decoding_buffer_size(
+        usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
+    );
     d.read_info()?;
     let info = d.info().ok_or("no JPEG frame header")?;
-    if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) {
+    if !matches!(
+        info.pixel_format,
+        jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8
+    ) {
         return Ok(None);
     }
     let w = u16::try_from(u32::from(info.width).div_ceil(denom))?;
@@ -98,7 +121,9 @@ pub(crate) fn decode_scaled_pure(bytes: &[u8], denom: u32, limits: &super::Limit
     let info = d.info().ok_or("no JPEG frame header")?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     let image = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+        }
         _ => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
     };
     image.map(Some).ok_or_else(|| "decoded buffer has the wrong size".into())
@@ -110,7 +135,11 @@ pub(crate) fn decode_scaled_pure(bytes: &[u8], denom: u32, limits: &super::Limit
 /// subsampling for colour, like libvips and sharp at quality < 90;
 /// progressive output (`pr-true`) and pure-Rust builds use jpeg-encoder with
 /// the same subsampling and the same IJG quality scaling.
-pub(crate) fn encode(image: &DynamicImage, quality: u8, progressive: bool) -> Result<Vec<u8>, BoxError> {
+pub(crate) fn encode(
+    image: &DynamicImage,
+    quality: u8,
+    progressive: bool,
+) -> Result<Vec<u8>, BoxError> {
     let gray = !image.color().has_color();
     let (w, h) = (image.width(), image.height());
     let pixels: std::borrow::Cow<'_, [u8]> = match (gray, image) {
@@ -122,8 +151,11 @@ pub(crate) fn encode(image: &DynamicImage, quality: u8, progressive: bool) -> Re
     #[cfg(feature = "turbojpeg")]
     if !progressive {
         use turbojpeg::{Image, PixelFormat, Subsamp};
-        let (format, channels, subsamp) =
-            if gray { (PixelFormat::GRAY, 1, Subsamp::Gray) } else { (PixelFormat::RGB, 3, Subsamp::Sub2x2) };
+        let (format, channels, subsamp) = if gray {
+            (PixelFormat::GRAY, 1, Subsamp::Gray)
+        } else {
+            (PixelFormat::RGB, 3, Subsamp::Sub2x2)
+        };
         let (w, h) = (w as usize, h as usize);
         let img = Image { pixels: &pixels[..], width: w, pitch: w * channels, height: h, format };
         return Ok(turbojpeg::compress(img, i32::from(quality), subsamp)?.to_vec());
@@ -161,22 +193,38 @@ mod tests {
     // The pure-Rust paths are what the WebAssembly build runs; native test
     // runs use libjpeg-turbo through `decode`, so exercise these directly.
     const BASELINE: &[u8] = include_bytes!("../../tests/fixtures/codec/seeding-96x54.jpg");
-    const PROGRESSIVE: &[u8] = include_bytes!("../../tests/fixtures/codec/seeding-96x54-progressive.jpg");
+    const PROGRESSIVE: &[u8] =
+        include_bytes!("../../tests/fixtures/codec/seeding-96x54-progressive.jpg");
     const GREY: &[u8] = include_bytes!("../../tests/fixtures/codec/seeding-96x54-grey.jpg");
     const CMYK: &[u8] = include_bytes!("../../tests/fixtures/codec/seeding-96x54-cmyk.jpg");
 
     #[test]
     fn pure_scaled_decode_matches_full_decode() {
         let limits = super::super::Limits::default();
-        for (name, bytes) in [("baseline", BASELINE), ("progressive", PROGRESSIVE), ("grey", GREY)] {
+        for (name, bytes) in [("baseline", BASELINE), ("progressive", PROGRESSIVE), ("grey", GREY)]
+        {
             let full = decode_pure(bytes, &limits).unwrap();
             for denom in [2u32, 4, 8] {
                 let scaled = decode_scaled_pure(bytes, denom, &limits).unwrap().unwrap();
-                assert_eq!((scaled.width(), scaled.height()), (96u32.div_ceil(denom), 54u32.div_ceil(denom)), "{name} 1/{denom}");
+                assert_eq!(
+                    (scaled.width(), scaled.height()),
+                    (96u32.div_ceil(denom), 54u32.div_ceil(denom)),
+                    "{name} 1/{denom}"
+                );
                 assert_eq!(scaled.color(), full.color(), "{name}");
                 // the scaled image is close to a box-filtered full decode
-                let boxed = image::imageops::resize(&full.to_rgb8(), scaled.width(), scaled.height(), image::imageops::FilterType::Triangle);
-                let diff: f64 = boxed.as_raw().iter().zip(scaled.to_rgb8().as_raw()).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
+                let boxed = image::imageops::resize(
+                    &full.to_rgb8(),
+                    scaled.width(),
+                    scaled.height(),
+                    image::imageops::FilterType::Triangle,
+                );
+                let diff: f64 = boxed
+                    .as_raw()
+                    .iter()
+                    .zip(scaled.to_rgb8().as_raw())
+                    .map(|(a, b)| f64::from(a.abs_diff(*b)))
+                    .sum::<f64>()
                     / boxed.as_raw().len() as f64;
                 assert!(diff < 12.0, "{name} 1/{denom}: mean difference {diff}");
             }

@@ -37,7 +37,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_input_bytes: 40 << 20, max_pixels: 100_000_000, max_side: 65_535, max_frames: 1000 }
+        Self {
+            max_input_bytes: 40 << 20,
+            max_pixels: 100_000_000,
+            max_side: 65_535,
+            max_frames: 1000,
+        }
     }
 }
 
@@ -45,14 +50,23 @@ impl Limits {
     /// Limits that accept anything (for trusted inputs and tests).
     #[must_use]
     pub fn none() -> Self {
-        Self { max_input_bytes: u64::MAX, max_pixels: u64::MAX, max_side: u32::MAX, max_frames: u32::MAX }
+        Self {
+            max_input_bytes: u64::MAX,
+            max_pixels: u64::MAX,
+            max_side: u32::MAX,
+            max_frames: u32::MAX,
+        }
     }
 
     /// Checks the encoded size.
     pub(crate) fn check_input_bytes(&self, len: usize) -> Result<(), LimitExceeded> {
         let actual = len as u64;
         if actual > self.max_input_bytes {
-            return Err(LimitExceeded { limit: Limit::InputBytes, actual, max: self.max_input_bytes });
+            return Err(LimitExceeded {
+                limit: Limit::InputBytes,
+                actual,
+                max: self.max_input_bytes,
+            });
         }
         Ok(())
     }
@@ -61,14 +75,26 @@ impl Limits {
     pub(crate) fn check_header(&self, h: &Header) -> Result<(), LimitExceeded> {
         let side = h.width.max(h.height);
         if side > self.max_side {
-            return Err(LimitExceeded { limit: Limit::InputSide, actual: side.into(), max: self.max_side.into() });
+            return Err(LimitExceeded {
+                limit: Limit::InputSide,
+                actual: side.into(),
+                max: self.max_side.into(),
+            });
         }
         let pixels = u64::from(h.width) * u64::from(h.height);
         if pixels > self.max_pixels {
-            return Err(LimitExceeded { limit: Limit::InputPixels, actual: pixels, max: self.max_pixels });
+            return Err(LimitExceeded {
+                limit: Limit::InputPixels,
+                actual: pixels,
+                max: self.max_pixels,
+            });
         }
         if h.frames > u64::from(self.max_frames) {
-            return Err(LimitExceeded { limit: Limit::Frames, actual: h.frames, max: self.max_frames.into() });
+            return Err(LimitExceeded {
+                limit: Limit::Frames,
+                actual: h.frames,
+                max: self.max_frames.into(),
+            });
         }
         Ok(())
     }

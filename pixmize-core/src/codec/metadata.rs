@@ -153,10 +153,8 @@ fn read_jpeg(b: &[u8]) -> Metadata {
 #[cfg(feature = "png")]
 fn read_png(b: &[u8]) -> Metadata {
     let mut m = Metadata::default();
-    let mut decoder = png::Decoder::new_with_limits(
-        std::io::Cursor::new(b),
-        png::Limits { bytes: MAX_BLOCK },
-    );
+    let mut decoder =
+        png::Decoder::new_with_limits(std::io::Cursor::new(b), png::Limits { bytes: MAX_BLOCK });
     decoder.ignore_checksums(true);
     let Ok(reader) = decoder.read_info() else { return m };
     let info = reader.info();
@@ -192,10 +190,11 @@ fn read_png(b: &[u8]) -> Metadata {
 fn riff_chunks(b: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     let mut i = 12usize;
     std::iter::from_fn(move || {
-        let id: [u8; 4] = b.get(i..i + 4)?.try_into().ok()?;
-        let len = u32::from_le_bytes(b.get(i + 4..i + 8)?.try_into().ok()?) as usize;
-        let payload = b.get(i + 8..(i + 8).checked_add(len)?)?;
-        i = i.checked_add(8 + len + (len & 1))?;
+        let id: [u8; 4] = b.get(i..i.checked_add(4)?)?.try_into().ok()?;
+        let start = i.checked_add(8)?;
+        let len = u32::from_le_bytes(b.get(i + 4..start)?.try_into().ok()?) as usize;
+        let payload = b.get(start..start.checked_add(len)?)?;
+        i = start.checked_add(len)?.checked_add(len & 1)?;
         Some((id, payload))
     })
 }
@@ -316,7 +315,13 @@ pub(crate) fn write_jpeg(encoded: &[u8], sel: &Selection<'_>) -> Vec<u8> {
 /// chunks in the order the WebP container spec requires (VP8X, ICCP,
 /// image data, EXIF, XMP). `has_alpha` sets the VP8X alpha flag.
 #[cfg(feature = "webp")]
-pub(crate) fn write_webp(encoded: &[u8], sel: &Selection<'_>, width: u32, height: u32, has_alpha: bool) -> Vec<u8> {
+pub(crate) fn write_webp(
+    encoded: &[u8],
+    sel: &Selection<'_>,
+    width: u32,
+    height: u32,
+    has_alpha: bool,
+) -> Vec<u8> {
     if sel.exif.is_none() && sel.xmp.is_none() && sel.icc.is_none() {
         return encoded.to_vec();
     }
@@ -381,7 +386,11 @@ mod tests {
 
     #[test]
     fn debug_hides_contents() {
-        let m = Metadata { exif: Some(b"GPS 48.85N".to_vec()), comments: vec!["secret".into()], ..Default::default() };
+        let m = Metadata {
+            exif: Some(b"GPS 48.85N".to_vec()),
+            comments: vec!["secret".into()],
+            ..Default::default()
+        };
         let s = format!("{m:?}");
         assert!(!s.contains("GPS") && !s.contains("secret"), "{s}");
         assert!(s.contains("10 bytes"), "{s}");
@@ -393,7 +402,12 @@ mod tests {
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xD9];
         let icc = vec![7u8; 70_000]; // two APP2 chunks
         let comments = vec!["hello".to_string()];
-        let sel = Selection { exif: Some(b"II*\0rest"), xmp: Some(b"<x/>"), icc: Some(&icc), comments: &comments };
+        let sel = Selection {
+            exif: Some(b"II*\0rest"),
+            xmp: Some(b"<x/>"),
+            icc: Some(&icc),
+            comments: &comments,
+        };
         let out = write_jpeg(&jpeg, &sel);
         let m = read_jpeg(&out);
         assert_eq!(m.exif.as_deref(), Some(&b"II*\0rest"[..]));

@@ -27,7 +27,7 @@
 //!
 //! AVIF decoding needs dav1d ≥ 1.3 through the `image` crate's
 //! `avif-native` feature; Debian 12 ships 1.0, so it is not offered yet and
-//! AVIF input gives [`Error::Unsupported`](crate::Error::Unsupported).
+//! AVIF input gives [`Error::Unsupported`].
 
 // Builds with only some codecs leave helpers unused; the full build is linted.
 #![cfg_attr(
@@ -235,14 +235,22 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Info> {
     let header = header::probe(format, bytes).map_err(|e| decode_error(format)(e.into()))?;
     limits.check_header(&header)?;
     let orientation = orientation_of(format, &header, &metadata::read_exif_only(format, bytes));
-    let (width, height) = if orientation >= 5 { (header.height, header.width) } else { (header.width, header.height) };
+    let (width, height) = if orientation >= 5 {
+        (header.height, header.width)
+    } else {
+        (header.width, header.height)
+    };
     let frames = u32::try_from(header.frames).unwrap_or(u32::MAX);
     Ok(Info { format, width, height, orientation, frames })
 }
 
 /// The EXIF orientation (1–8) that `decode` applied, if any.
 fn orientation_of(format: ImageFormat, h: &header::Header, m: &Metadata) -> u8 {
-    let from_exif = m.exif.as_deref().and_then(image::metadata::Orientation::from_exif_chunk).map(|o| o.to_exif());
+    let from_exif = m
+        .exif
+        .as_deref()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .map(|o| o.to_exif());
     let tag = if format == ImageFormat::Tiff { h.tiff_orientation } else { None };
     from_exif.or(tag).filter(|o| (1..=8).contains(o)).unwrap_or(1)
 }
@@ -277,7 +285,8 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Decoded> {
     let (original_width, original_height) =
         if swaps { (header.height, header.width) } else { (header.width, header.height) };
 
-    let image = decode_pixels(format, bytes, &header, options, swaps).map_err(decode_error(format))?;
+    let image =
+        decode_pixels(format, bytes, &header, options, swaps).map_err(decode_error(format))?;
     let image = match image::metadata::Orientation::from_exif(orientation) {
         Some(o) if orientation != 1 => {
             let mut image = image;
@@ -321,7 +330,8 @@ fn decode_pixels(
         #[cfg(feature = "libwebp")]
         ImageFormat::Webp if header.frames == 1 => {
             // libwebp is about twice as fast as image-webp on large lossy files
-            let img = webp::Decoder::new(bytes).decode().ok_or("libwebp could not decode the image")?;
+            let img =
+                webp::Decoder::new(bytes).decode().ok_or("libwebp could not decode the image")?;
             let (w, h) = (img.width(), img.height());
             let pixels = img.to_vec();
             let out = if img.is_alpha() {
@@ -341,7 +351,8 @@ fn decode_pixels(
                 ImageFormat::Tiff => image::ImageFormat::Tiff,
                 ImageFormat::Avif => image::ImageFormat::Avif,
             };
-            let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), image_format);
+            let mut reader =
+                image::ImageReader::with_format(std::io::Cursor::new(bytes), image_format);
             reader.limits(image_limits);
             Ok(reader.decode()?)
         }
@@ -386,7 +397,14 @@ impl EncodeOptions {
     /// colour profile stripped.
     #[must_use]
     pub fn new(format: ImageFormat) -> Self {
-        Self { format, quality: 80, progressive: false, lossless: false, keep_metadata: false, keep_color_profile: false }
+        Self {
+            format,
+            quality: 80,
+            progressive: false,
+            lossless: false,
+            keep_metadata: false,
+            keep_color_profile: false,
+        }
     }
 }
 
@@ -413,7 +431,11 @@ impl Default for EncodeOptions {
 /// as in the WebAssembly build, where `lossless` WebP still works);
 /// [`Error::Encode`] when the encoder fails, for example for a JPEG wider
 /// than 65 535 pixels.
-pub fn encode(image: &DynamicImage, options: &EncodeOptions, metadata: &Metadata) -> Result<Vec<u8>> {
+pub fn encode(
+    image: &DynamicImage,
+    options: &EncodeOptions,
+    metadata: &Metadata,
+) -> Result<Vec<u8>> {
     let format = options.format;
     let unsupported = || Error::Unsupported(Unsupported::Format(format));
     let quality = options.quality.clamp(1, 100);
@@ -495,11 +517,19 @@ fn flatten_on_white(image: &DynamicImage) -> DynamicImage {
 /// GIF cannot hold 16-bit or float pixels, so those are converted to 8-bit
 /// RGBA first; BMP gets 8-bit RGB(A).
 #[allow(dead_code)] // unused when only JPEG and PNG are enabled
-fn encode_with_image(image: &DynamicImage, format: image::ImageFormat) -> std::result::Result<Vec<u8>, BoxError> {
+fn encode_with_image(
+    image: &DynamicImage,
+    format: image::ImageFormat,
+) -> std::result::Result<Vec<u8>, BoxError> {
     let converted;
     let img = match (format, image) {
         (_, DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_)) => image,
-        (image::ImageFormat::Tiff, DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgba16(_)) => image,
+        (
+            image::ImageFormat::Tiff,
+            DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageRgb16(_)
+            | DynamicImage::ImageRgba16(_),
+        ) => image,
         (image::ImageFormat::Bmp, DynamicImage::ImageLuma8(_)) => image,
         (_, other) => {
             converted = if other.color().has_alpha() {
@@ -516,7 +546,11 @@ fn encode_with_image(image: &DynamicImage, format: image::ImageFormat) -> std::r
 }
 
 #[cfg(feature = "png")]
-fn encode_png(image: &DynamicImage, max_compression: bool, sel: &metadata::Selection<'_>) -> std::result::Result<Vec<u8>, BoxError> {
+fn encode_png(
+    image: &DynamicImage,
+    max_compression: bool,
+    sel: &metadata::Selection<'_>,
+) -> std::result::Result<Vec<u8>, BoxError> {
     use png::{BitDepth, ColorType};
     let converted;
     let (img, color, depth) = match image {
@@ -549,9 +583,16 @@ fn encode_png(image: &DynamicImage, max_compression: bool, sel: &metadata::Selec
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::with_info(&mut out, info)?;
-        encoder.set_compression(if max_compression { png::Compression::High } else { png::Compression::Fast });
+        encoder.set_compression(if max_compression {
+            png::Compression::High
+        } else {
+            png::Compression::Fast
+        });
         if let Some(xmp) = sel.xmp {
-            encoder.add_itxt_chunk(metadata::PNG_XMP_KEYWORD.to_string(), String::from_utf8_lossy(xmp).into_owned())?;
+            encoder.add_itxt_chunk(
+                metadata::PNG_XMP_KEYWORD.to_string(),
+                String::from_utf8_lossy(xmp).into_owned(),
+            )?;
         }
         for c in sel.comments {
             encoder.add_itxt_chunk("Comment".to_string(), c.clone())?;
