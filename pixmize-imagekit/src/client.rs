@@ -250,6 +250,23 @@ pub(crate) struct Inner {
     pub(crate) sleeper: Arc<dyn Sleeper>,
     pub(crate) max_response_bytes: u64,
     last_rate_limit: Mutex<Option<RateLimit>>,
+    last_response: Mutex<Option<ResponseMeta>>,
+}
+
+/// What the last answer from ImageKit said about itself (shared by every
+/// clone of a client; with concurrent calls, "last" is whichever answered
+/// last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// The operation, such as `"upload"`.
+    pub endpoint: &'static str,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `x-ik-requestId` header.
+    pub request_id: Option<String>,
+    /// The rate-limit headers.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl fmt::Debug for ImageKit {
@@ -447,7 +464,8 @@ impl ImageKitBuilder {
         }
         let url_endpoint = match &self.url_endpoint {
             Some(e) => Some(
-                base_url(e).map_err(|()| Error::Config("the URL endpoint is not an http(s) URL"))?,
+                base_url(e)
+                    .map_err(|()| Error::Config("the URL endpoint is not an http(s) URL"))?,
             ),
             None => None,
         };
@@ -478,6 +496,7 @@ impl ImageKitBuilder {
                 sleeper: self.sleeper,
                 max_response_bytes: self.max_response_bytes,
                 last_rate_limit: Mutex::new(None),
+                last_response: Mutex::new(None),
             }),
         })
     }
@@ -572,6 +591,12 @@ impl ImageKit {
     #[must_use]
     pub fn now(&self) -> SystemTime {
         self.inner.clock.now()
+    }
+
+    /// Status, request id and rate-limit headers of the last answer.
+    #[must_use]
+    pub fn last_response(&self) -> Option<ResponseMeta> {
+        self.inner.last_response.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The rate-limit headers of the last response that carried them.
@@ -736,7 +761,18 @@ impl ImageKit {
                     return Err(Error::Transport { endpoint, kind, attempts: attempt, source });
                 }
                 Ok((status, headers, body)) => {
-                    if let Some(rl) = RateLimit::from_headers(&headers) {
+                    let rate_limit = RateLimit::from_headers(&headers);
+                    *self
+                        .inner
+                        .last_response
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ResponseMeta {
+                        endpoint,
+                        status,
+                        request_id: crate::error::request_id(&headers),
+                        rate_limit,
+                    });
+                    if let Some(rl) = rate_limit {
                         *self
                             .inner
                             .last_rate_limit
@@ -748,7 +784,9 @@ impl ImageKit {
                     }
                     let now = self.inner.clock.now();
                     let should = match should_retry_header(&headers) {
-                        Some(v) => v && matches!(mode, RetryMode::Idempotent | RetryMode::NotSentOnly),
+                        Some(v) => {
+                            v && matches!(mode, RetryMode::Idempotent | RetryMode::NotSentOnly)
+                        }
                         None => match mode {
                             RetryMode::Idempotent => is_retryable_status(status),
                             RetryMode::NotSentOnly => status == StatusCode::TOO_MANY_REQUESTS,
@@ -833,7 +871,11 @@ fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
 /// How long the server asks to wait: `retry-after-ms` (milliseconds),
 /// `Retry-After` (seconds or an HTTP date), or on a 429
 /// `X-RateLimit-Reset` (milliseconds, ImageKit's own header).
-pub(crate) fn server_wait(headers: &HeaderMap, status: StatusCode, now: SystemTime) -> Option<Duration> {
+pub(crate) fn server_wait(
+    headers: &HeaderMap,
+    status: StatusCode,
+    now: SystemTime,
+) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let positive_f64 = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0);
     if let Some(ms) = text("retry-after-ms").and_then(positive_f64) {
@@ -926,13 +968,22 @@ mod tests {
     #[test]
     fn server_wait_sources_in_order() {
         let now = UNIX_EPOCH + Duration::from_secs(784_111_700);
-        let cases: &[(&[(&'static str, &str)], u16, Option<Duration>)] = &[
+        type Case<'a> = (&'a [(&'static str, &'a str)], u16, Option<Duration>);
+        let cases: &[Case<'_>] = &[
             (&[("retry-after-ms", "250")], 503, Some(Duration::from_millis(250))),
-            (&[("retry-after-ms", "250"), ("retry-after", "9")], 429, Some(Duration::from_millis(250))),
+            (
+                &[("retry-after-ms", "250"), ("retry-after", "9")],
+                429,
+                Some(Duration::from_millis(250)),
+            ),
             (&[("retry-after", "2")], 503, Some(Duration::from_secs(2))),
             (&[("retry-after", "1.5")], 503, Some(Duration::from_millis(1500))),
             // 08:49:37 is 77 s after `now` (08:48:20).
-            (&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")], 503, Some(Duration::from_secs(77))),
+            (
+                &[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")],
+                503,
+                Some(Duration::from_secs(77)),
+            ),
             (&[("x-ratelimit-reset", "1200")], 429, Some(Duration::from_millis(1200))),
             (&[("x-ratelimit-reset", "1200")], 503, None),
             (&[("retry-after", "soon")], 503, None),
@@ -950,11 +1001,13 @@ mod tests {
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(UNIX_EPOCH + Duration::from_secs(784_111_777))
         );
-        assert_eq!(
-            parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
-            Some(UNIX_EPOCH)
-        );
-        for bad in ["", "Sun, 06 Nov 1994 08:49:37", "Sun, 32 Nov 1994 08:49:37 GMT", "x, 1 Foo 2000 1:2:3 GMT"] {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(UNIX_EPOCH));
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "x, 1 Foo 2000 1:2:3 GMT",
+        ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }
     }
@@ -974,8 +1027,14 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(base_url("https://ik.imagekit.io/demo").unwrap().as_str(), "https://ik.imagekit.io/demo/");
-        assert_eq!(base_url("http://127.0.0.1:9/x/?q=1#f").unwrap().as_str(), "http://127.0.0.1:9/x/");
+        assert_eq!(
+            base_url("https://ik.imagekit.io/demo").unwrap().as_str(),
+            "https://ik.imagekit.io/demo/"
+        );
+        assert_eq!(
+            base_url("http://127.0.0.1:9/x/?q=1#f").unwrap().as_str(),
+            "http://127.0.0.1:9/x/"
+        );
         for bad in ["ftp://x/", "not a url", "https://user:pw@host/", "file:///etc"] {
             assert!(base_url(bad).is_err(), "{bad}");
         }

@@ -220,7 +220,8 @@ impl ApiError {
         attempts: u32,
         now: std::time::SystemTime,
     ) -> ApiError {
-        let json: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        let json: serde_json::Value =
+            serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
         let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let message = text("message")
             .or_else(|| text("error"))

@@ -34,16 +34,24 @@ where
 
 /// A count that may arrive as an integer, a float or a numeric string;
 /// anything else reads as `None`.
-pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u64>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Some(Value::String(s)) => s.trim().parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64),
+        Some(Value::Number(n)) => {
+            n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+        }
+        Some(Value::String(s)) => {
+            s.trim().parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64)
+        }
         _ => None,
     })
 }
 
 /// A number that may arrive as a number or a numeric string.
-pub(crate) fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+pub(crate) fn lenient_f64<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::Number(n)) => n.as_f64(),
         Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
@@ -1059,7 +1067,11 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors.
-    pub async fn update_file(&self, file_id: impl AsRef<str>, update: &FileUpdate) -> Result<FileDetails> {
+    pub async fn update_file(
+        &self,
+        file_id: impl AsRef<str>,
+        update: &FileUpdate,
+    ) -> Result<FileDetails> {
         const OP: &str = "update_file";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "details"])?;
         self.api_json(OP, Method::PATCH, url, Some(update.to_json())).await
@@ -1148,10 +1160,16 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors (409 when the new name exists).
-    pub async fn rename_file(&self, file_path: &str, new_file_name: &str, purge_cache: bool) -> Result<RenameResult> {
+    pub async fn rename_file(
+        &self,
+        file_path: &str,
+        new_file_name: &str,
+        purge_cache: bool,
+    ) -> Result<RenameResult> {
         const OP: &str = "rename_file";
         let url = self.api_url(OP, &["v1", "files", "rename"])?;
-        let body = json!({"filePath": file_path, "newFileName": new_file_name, "purgeCache": purge_cache});
+        let body =
+            json!({"filePath": file_path, "newFileName": new_file_name, "purgeCache": purge_cache});
         let raw = self.api(OP, Method::PUT, url, Some(body)).await?;
         let v: Value = raw.json(OP)?;
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -1176,9 +1194,14 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors.
-    pub async fn file_version(&self, file_id: impl AsRef<str>, version_id: impl AsRef<str>) -> Result<FileDetails> {
+    pub async fn file_version(
+        &self,
+        file_id: impl AsRef<str>,
+        version_id: impl AsRef<str>,
+    ) -> Result<FileDetails> {
         const OP: &str = "file_version";
-        let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
+        let url =
+            self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
         self.api_json(OP, Method::GET, url, None).await
     }
 
@@ -1186,9 +1209,14 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors.
-    pub async fn delete_file_version(&self, file_id: impl AsRef<str>, version_id: impl AsRef<str>) -> Result<()> {
+    pub async fn delete_file_version(
+        &self,
+        file_id: impl AsRef<str>,
+        version_id: impl AsRef<str>,
+    ) -> Result<()> {
         const OP: &str = "delete_file_version";
-        let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
+        let url =
+            self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
         self.api(OP, Method::DELETE, url, None).await.map(drop)
     }
 
@@ -1231,7 +1259,12 @@ impl ImageKit {
         self.api_json(OP, Method::GET, url, None).await
     }
 
-    async fn bulk_tags(&self, op: &'static str, path: &'static str, body: Value) -> Result<BulkUpdateResult> {
+    async fn bulk_tags(
+        &self,
+        op: &'static str,
+        path: &'static str,
+        body: Value,
+    ) -> Result<BulkUpdateResult> {
         let url = self.api_url(op, &["v1", "files", path])?;
         let raw = self.api(op, Method::POST, url, Some(body)).await?;
         let mut out: BulkUpdateResult = raw.json(op)?;
@@ -1252,15 +1285,25 @@ impl ImageKit {
     /// # Errors
     /// API errors.
     pub async fn remove_tags(&self, file_ids: &[&str], tags: &[&str]) -> Result<BulkUpdateResult> {
-        self.bulk_tags("remove_tags", "removeTags", json!({"fileIds": file_ids, "tags": tags})).await
+        self.bulk_tags("remove_tags", "removeTags", json!({"fileIds": file_ids, "tags": tags}))
+            .await
     }
 
     /// `POST /v1/files/removeAITags`.
     ///
     /// # Errors
     /// API errors.
-    pub async fn remove_ai_tags(&self, file_ids: &[&str], ai_tags: &[&str]) -> Result<BulkUpdateResult> {
-        self.bulk_tags("remove_ai_tags", "removeAITags", json!({"fileIds": file_ids, "AITags": ai_tags})).await
+    pub async fn remove_ai_tags(
+        &self,
+        file_ids: &[&str],
+        ai_tags: &[&str],
+    ) -> Result<BulkUpdateResult> {
+        self.bulk_tags(
+            "remove_ai_tags",
+            "removeAITags",
+            json!({"fileIds": file_ids, "AITags": ai_tags}),
+        )
+        .await
     }
 
     /// `POST /v1/folder`.
@@ -1298,7 +1341,12 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors (423 when the folder is locked by another job).
-    pub async fn copy_folder(&self, source_folder_path: &str, destination_path: &str, include_versions: bool) -> Result<JobId> {
+    pub async fn copy_folder(
+        &self,
+        source_folder_path: &str,
+        destination_path: &str,
+        include_versions: bool,
+    ) -> Result<JobId> {
         self.job(
             "copy_folder",
             "copyFolder",
@@ -1312,7 +1360,11 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors.
-    pub async fn move_folder(&self, source_folder_path: &str, destination_path: &str) -> Result<JobId> {
+    pub async fn move_folder(
+        &self,
+        source_folder_path: &str,
+        destination_path: &str,
+    ) -> Result<JobId> {
         self.job(
             "move_folder",
             "moveFolder",
@@ -1325,7 +1377,12 @@ impl ImageKit {
     ///
     /// # Errors
     /// API errors.
-    pub async fn rename_folder(&self, folder_path: &str, new_folder_name: &str, purge_cache: bool) -> Result<JobId> {
+    pub async fn rename_folder(
+        &self,
+        folder_path: &str,
+        new_folder_name: &str,
+        purge_cache: bool,
+    ) -> Result<JobId> {
         self.job(
             "rename_folder",
             "renameFolder",

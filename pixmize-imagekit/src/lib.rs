@@ -40,7 +40,7 @@
 
 pub use crate::client::{
     Clock, DEFAULT_API_BASE, DEFAULT_UPLOAD_BASE, ImageKit, ImageKitBuilder, ManualClock,
-    RecordingSleeper, RetryPolicy, SleepFuture, Sleeper, SystemClock, TokioSleeper,
+    RecordingSleeper, ResponseMeta, RetryPolicy, SleepFuture, Sleeper, SystemClock, TokioSleeper,
 };
 pub use crate::error::{
     ApiError, BoxError, Cleanup, Error, ProcessingStage, RateLimit, Result, TransportKind,
@@ -51,8 +51,8 @@ pub use crate::files::{
     AiTag, Asset, AssetKind, AssetStream, BulkDeleteResult, BulkItemError, BulkJob, BulkJobType,
     BulkUpdateResult, CustomMetadataField, FieldSchema, FieldType, FileDetails, FileId, FileType,
     FileTypeFilter, FileUpdate, FolderDetails, ImageMetadata, JobId, JobStatus, ListQuery,
-    ListType, PurgeRequestId, RemoveAiTags, RenameResult, SearchQueryText, Sort, Usage,
-    VersionId, VersionInfo,
+    ListType, PurgeRequestId, RemoveAiTags, RenameResult, SearchQueryText, Sort, Usage, VersionId,
+    VersionInfo,
 };
 pub use crate::processor::{
     CloudOutcome, ImageKitProcessor, ProcessorEvent, ProcessorOptions, RECIPIENT, UploadedRef,
@@ -61,9 +61,8 @@ pub use crate::upload::{
     AuthParams, DEFAULT_AUTH_LIFETIME, Extension, FileSource, PostTransformation, ResponseField,
     UploadRequest, UploadTransformation, UploadedFile, sanitize_file_name,
 };
-pub use crate::url::{
-    NO_EXPIRY, TransformationPosition, UrlBuilder, UrlOptions, url_signature,
-};
+pub use crate::url::{NO_EXPIRY, TransformationPosition, UrlBuilder, UrlOptions, url_signature};
+pub use crate::webhook::dangerous;
 pub use crate::webhook::{
     DEFAULT_TOLERANCE, DeletedRef, EventData, EventType, PostTransformData, TransformErrorData,
     VideoTransformationData, WebhookEvent, WebhookVerifier,

@@ -32,8 +32,8 @@ use pixmize_core::{Job, Location, ProcessError, Processed, Processor, Support, T
 
 use crate::client::ImageKit;
 use crate::error::{Cleanup, Error, ProcessingStage, Result};
-use crate::files::{Asset, FileId, ListQuery};
 use crate::files::search::Field;
+use crate::files::{Asset, FileId, ListQuery};
 use crate::upload::{FileSource, UploadRequest, normalize_folder};
 use crate::url::TransformationPosition;
 
@@ -199,7 +199,11 @@ impl ImageKitProcessor {
     /// [`Error::Processing`] naming the failed step and the cleanup
     /// outcome, with the step's error as its source.
     pub async fn process_detailed(&self, job: Job) -> Result<CloudOutcome> {
-        let fail = |stage, cleanup, source: Error| Error::Processing { stage, cleanup, source: Box::new(source) };
+        let fail = |stage, cleanup, source: Error| Error::Processing {
+            stage,
+            cleanup,
+            source: Box::new(source),
+        };
         if job.input.is_empty() {
             return Err(fail(
                 ProcessingStage::Prepare,
@@ -241,7 +245,10 @@ impl ImageKitProcessor {
                 return Err(fail(stage, cleanup, e));
             }
         };
-        self.emit(ProcessorEvent::Fetched { file_id: uploaded.file_id.clone(), bytes: bytes.len() });
+        self.emit(ProcessorEvent::Fetched {
+            file_id: uploaded.file_id.clone(),
+            bytes: bytes.len(),
+        });
         let info = match codec::probe(&bytes, &Limits::default()) {
             Ok(i) => i,
             Err(e) => {
@@ -269,13 +276,8 @@ impl ImageKitProcessor {
             // Best effort: the URL is signed and expires anyway.
             let _ = self.client.purge_cache(&url).await;
         }
-        let processed = Processed::new(
-            bytes,
-            info.format,
-            info.width,
-            info.height,
-            Location::cloud(RECIPIENT),
-        );
+        let processed =
+            Processed::new(bytes, info.format, info.width, info.height, Location::cloud(RECIPIENT));
         Ok(CloudOutcome { processed, upload: uploaded, cleanup })
     }
 
@@ -294,8 +296,13 @@ impl ImageKitProcessor {
             .build()
             .map_err(|e| (ProcessingStage::SignUrl, e))?;
         let accept: Vec<&str> = accept.iter().map(|f| f.mime_type()).collect();
-        let accept = if accept.is_empty() { "image/jpeg,image/png".to_owned() } else { accept.join(",") };
-        let bytes = self.client.fetch(&url, Some(&accept)).await.map_err(|e| (ProcessingStage::Fetch, e))?;
+        let accept =
+            if accept.is_empty() { "image/jpeg,image/png".to_owned() } else { accept.join(",") };
+        let bytes = self
+            .client
+            .fetch(&url, Some(&accept))
+            .await
+            .map_err(|e| (ProcessingStage::Fetch, e))?;
         Ok((bytes, url))
     }
 
@@ -322,14 +329,18 @@ impl ImageKitProcessor {
                 Err(e) => {
                     tracing::warn!(attempt, error = %e, "could not delete a temporary ImageKit upload");
                     if attempt + 1 < attempts {
-                        let wait = self.client.inner.retry.backoff(attempt, crate::client::random_unit());
+                        let wait =
+                            self.client.inner.retry.backoff(attempt, crate::client::random_unit());
                         self.client.inner.sleeper.sleep(wait).await;
                     }
                 }
             }
         }
         self.emit(ProcessorEvent::CleanupFailed(uploaded.clone()));
-        Cleanup::Orphaned { file_id: uploaded.file_id.to_string(), file_path: uploaded.file_path.clone() }
+        Cleanup::Orphaned {
+            file_id: uploaded.file_id.to_string(),
+            file_path: uploaded.file_path.clone(),
+        }
     }
 
     /// After a failed upload: find the file an attempt may have stored and
@@ -353,7 +364,8 @@ impl ImageKitProcessor {
                     };
                 }
                 Err(_) if attempt + 1 < self.options.cleanup_attempts => {
-                    let wait = self.client.inner.retry.backoff(attempt, crate::client::random_unit());
+                    let wait =
+                        self.client.inner.retry.backoff(attempt, crate::client::random_unit());
                     self.client.inner.sleeper.sleep(wait).await;
                 }
                 Err(_) => break,
@@ -376,7 +388,9 @@ fn sent_nothing(e: &Error) -> bool {
         }
         // 4xx answers other than a conflict or a timeout store nothing.
         Error::Api(a) => {
-            a.attempts == 1 && a.status.is_client_error() && !matches!(a.status.as_u16(), 400 | 408 | 409)
+            a.attempts == 1
+                && a.status.is_client_error()
+                && !matches!(a.status.as_u16(), 400 | 408 | 409)
         }
         _ => false,
     }

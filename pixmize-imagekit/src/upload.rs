@@ -51,10 +51,11 @@ use tokio::io::AsyncRead;
 
 use crate::client::{ImageKit, RetryMode, UA, unix_secs};
 use crate::error::{Error, Result};
-use crate::files::{
-    AiTag, Asset, FileDetails, FileId, FileType, ListQuery, VersionInfo, lenient_f64, lenient_u64, nullable,
-};
 use crate::files::search::Field;
+use crate::files::{
+    AiTag, Asset, FileDetails, FileId, FileType, ListQuery, VersionInfo, lenient_f64, lenient_u64,
+    nullable,
+};
 use crate::url::hmac_sha1_hex;
 
 const OP: &str = "upload";
@@ -204,7 +205,9 @@ impl Extension {
     #[must_use]
     pub fn auto_tagging(aws: bool, min_confidence: u8, max_tags: u32) -> Extension {
         let name = if aws { "aws-auto-tagging" } else { "google-auto-tagging" };
-        Extension(serde_json::json!({"name": name, "minConfidence": min_confidence, "maxTags": max_tags}))
+        Extension(
+            serde_json::json!({"name": name, "minConfidence": min_confidence, "maxTags": max_tags}),
+        )
     }
 
     /// `ai-auto-description`.
@@ -266,7 +269,11 @@ impl PostTransformation {
     /// `{type: "transformation", value}`.
     #[must_use]
     pub fn transformation(value: impl Into<String>) -> PostTransformation {
-        PostTransformation { kind: "transformation".into(), value: Some(value.into()), protocol: None }
+        PostTransformation {
+            kind: "transformation".into(),
+            value: Some(value.into()),
+            protocol: None,
+        }
     }
 
     /// `{type: "gif-to-video", value}`.
@@ -329,6 +336,7 @@ pub struct UploadRequest {
     checks: Option<String>,
     description: Option<String>,
     client_auth: Option<AuthParams>,
+    v2_token: Option<String>,
 }
 
 macro_rules! setters {
@@ -367,6 +375,7 @@ impl UploadRequest {
             checks: None,
             description: None,
             client_auth: None,
+            v2_token: None,
         }
     }
 
@@ -439,6 +448,16 @@ impl UploadRequest {
         self
     }
 
+    /// Authenticates this upload with an upload API V2 token (from
+    /// [`ImageKit::upload_token_v2`], made by a server for exactly these
+    /// fields) and sends it to `POST /api/v2/files/upload`. The fields are
+    /// sent as given (no client-side unique naming), since the token
+    /// covers them.
+    pub fn v2_token(mut self, token: impl Into<String>) -> Self {
+        self.v2_token = Some(token.into());
+        self
+    }
+
     fn validate(&self) -> Result<()> {
         let name = self.file_name.trim();
         if name.is_empty() || name.len() > 1024 {
@@ -483,7 +502,12 @@ impl UploadRequest {
     }
 
     /// The text fields, in wire form (everything but `file` and auth).
-    fn fields(&self, file_name: &str, unique: Option<bool>, overwrite: Option<bool>) -> Vec<(&'static str, String)> {
+    fn fields(
+        &self,
+        file_name: &str,
+        unique: Option<bool>,
+        overwrite: Option<bool>,
+    ) -> Vec<(&'static str, String)> {
         let b = |v: bool| if v { "true".to_owned() } else { "false".to_owned() };
         let mut f = vec![("fileName", file_name.to_owned())];
         if let Some(v) = unique {
@@ -731,7 +755,8 @@ impl ImageKit {
     pub fn upload_token_v2(&self, request: &UploadRequest, lifetime: Duration) -> Result<String> {
         const OP: &str = "upload_token_v2";
         let key = self.private_key(OP)?;
-        let kid = self.public_key().ok_or_else(|| Error::invalid(OP, "the client has no public key"))?;
+        let kid =
+            self.public_key().ok_or_else(|| Error::invalid(OP, "the client has no public key"))?;
         if lifetime.is_zero() || lifetime > Duration::from_secs(3600) {
             return Err(Error::invalid(OP, "the lifetime must be 1 s to 1 h"));
         }
@@ -777,25 +802,46 @@ impl ImageKit {
     /// and [`Error::Decode`].
     pub async fn upload(&self, request: UploadRequest) -> Result<UploadedFile> {
         request.validate()?;
-        let auth = match &request.client_auth {
-            None => Some(self.basic_auth(OP)?),
-            Some(_) => {
+        if request.client_auth.is_some() && request.v2_token.is_some() {
+            return Err(Error::invalid(OP, "use either client-side parameters or a V2 token"));
+        }
+        let auth = match (&request.client_auth, &request.v2_token) {
+            (None, None) => Some(self.basic_auth(OP)?),
+            (Some(_), _) => {
                 if self.public_key().is_none() {
                     return Err(Error::invalid(OP, "client-side auth needs the public key"));
                 }
                 None
             }
+            (None, Some(_)) => None,
         };
         // Naming and overwrite: see the module docs.
         let (file_name, unique, overwrite, mut mode) = match request.use_unique_file_name {
+            // A V2 token covers the fields exactly as given.
+            _ if request.v2_token.is_some() => (
+                request.file_name.clone(),
+                request.use_unique_file_name,
+                request.overwrite_file,
+                RetryMode::ConnectOnly,
+            ),
             None => (
                 unique_name(&request.file_name),
                 Some(false),
                 Some(request.overwrite_file.unwrap_or(false)),
                 RetryMode::Idempotent,
             ),
-            Some(false) => (request.file_name.clone(), Some(false), request.overwrite_file, RetryMode::Idempotent),
-            Some(true) => (request.file_name.clone(), Some(true), request.overwrite_file, RetryMode::NotSentOnly),
+            Some(false) => (
+                request.file_name.clone(),
+                Some(false),
+                request.overwrite_file,
+                RetryMode::Idempotent,
+            ),
+            Some(true) => (
+                request.file_name.clone(),
+                Some(true),
+                request.overwrite_file,
+                RetryMode::NotSentOnly,
+            ),
         };
         if request.client_auth.is_some() {
             mode = RetryMode::ConnectOnly;
@@ -808,7 +854,12 @@ impl ImageKit {
         url.path_segments_mut()
             .map_err(|()| Error::Config("the upload base URL cannot have a path"))?
             .pop_if_empty()
-            .extend(["api", "v1", "files", "upload"]);
+            .extend([
+                "api",
+                if request.v2_token.is_some() { "v2" } else { "v1" },
+                "files",
+                "upload",
+            ]);
         let timeout = self.inner.upload_timeout;
         let result = self
             .execute(OP, mode, |_attempt| {
@@ -818,9 +869,13 @@ impl ImageKit {
                 let request = &request;
                 let file_name = &file_name;
                 async move {
-                    let mut form = Form::new().part("file", file_part(&request.file, file_name).await?);
+                    let mut form =
+                        Form::new().part("file", file_part(&request.file, file_name).await?);
                     for (k, v) in fields {
                         form = form.text(*k, v.clone());
+                    }
+                    if let Some(t) = &request.v2_token {
+                        form = form.text("token", t.clone());
                     }
                     if let Some(p) = &request.client_auth {
                         form = form
@@ -865,11 +920,16 @@ impl ImageKit {
     }
 
     /// Looks for the file an earlier attempt of this upload may have stored.
-    async fn find_uploaded(&self, request: &UploadRequest, file_name: &str) -> Result<Option<FileDetails>> {
+    async fn find_uploaded(
+        &self,
+        request: &UploadRequest,
+        file_name: &str,
+    ) -> Result<Option<FileDetails>> {
         let folder = normalize_folder(request.folder.as_deref().unwrap_or("/"));
         let name = sanitize_file_name(file_name);
         let path = format!("{folder}{name}");
-        let query = ListQuery::new().path(&folder).search(Field::name().eq(name.as_str())).limit(10);
+        let query =
+            ListQuery::new().path(&folder).search(Field::name().eq(name.as_str())).limit(10);
         let found = self.list_files(&query).await?;
         Ok(found.into_iter().find_map(|a| match a {
             Asset::File(f) if f.file_path == path => {
@@ -972,7 +1032,9 @@ pub(crate) fn unique_name(name: &str) -> String {
         })
         .collect();
     match clean.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() => format!("{stem}_{suffix}.{ext}"),
+        Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() => {
+            format!("{stem}_{suffix}.{ext}")
+        }
         _ => format!("{clean}_{suffix}"),
     }
 }
@@ -1006,7 +1068,9 @@ mod tests {
             .tags(["x", "y"])
             .is_private_file(true)
             .response_fields([ResponseField::Tags, ResponseField::IsPrivateFile])
-            .transformation(UploadTransformation::pre("w-100").then(PostTransformation::thumbnail(None)));
+            .transformation(
+                UploadTransformation::pre("w-100").then(PostTransformation::thumbnail(None)),
+            );
         let f = req.fields("a.jpg", Some(false), Some(false));
         let get = |k: &str| f.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("tags"), Some("x,y"));

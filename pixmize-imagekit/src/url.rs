@@ -88,7 +88,11 @@ impl UrlOptions {
             parts.push(self.transformation.to_string());
         }
         parts.extend(
-            self.raw_transformation.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned),
+            self.raw_transformation
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
         );
         (!parts.is_empty()).then(|| parts.join(":"))
     }
@@ -222,9 +226,12 @@ impl ImageKit {
             None => self.inner.url_endpoint.clone(),
         };
         let key = if options.signed || options.expires_in.is_some() {
-            Some(self.inner.private_key.as_ref().ok_or(Error::Config(
-                "signing a URL needs the private key",
-            ))?)
+            Some(
+                self.inner
+                    .private_key
+                    .as_ref()
+                    .ok_or(Error::Config("signing a URL needs the private key"))?,
+            )
         } else {
             None
         };
@@ -239,9 +246,11 @@ impl ImageKit {
     /// [`Error::Config`] without a URL endpoint or private key;
     /// [`Error::InvalidArgument`] for a URL that is already signed.
     pub fn sign_url(&self, url: &str, expires_in: Option<Duration>) -> Result<String> {
-        let endpoint = self.inner.url_endpoint.as_ref().ok_or(Error::Config(
-            "signing a URL needs the URL endpoint",
-        ))?;
+        let endpoint = self
+            .inner
+            .url_endpoint
+            .as_ref()
+            .ok_or(Error::Config("signing a URL needs the URL endpoint"))?;
         let key = self.private_key(OP)?;
         let (base, fragment) = split_fragment(url);
         if has_param(base, "ik-s") || has_param(base, "ik-t") {
@@ -413,14 +422,21 @@ fn collapse_slashes(s: &str) -> String {
 }
 
 fn check_raw_tr(tr: &str, in_query: bool) -> Result<()> {
-    if let Some(c) = tr.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '#' | '&' | '?')) {
+    if let Some(c) =
+        tr.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '#' | '&' | '?'))
+    {
         return Err(Error::invalid(
             OP,
-            format!("the transformation contains {c:?}; URL-encode text (`%20`) or use `ie-` base64"),
+            format!(
+                "the transformation contains {c:?}; URL-encode text (`%20`) or use `ie-` base64"
+            ),
         ));
     }
     if !in_query && tr.contains('/') {
-        return Err(Error::invalid(OP, "a transformation in the path cannot contain `/` (use `@@`)"));
+        return Err(Error::invalid(
+            OP,
+            "a transformation in the path cannot contain `/` (use `@@`)",
+        ));
     }
     Ok(())
 }
@@ -433,9 +449,8 @@ fn split_fragment(url: &str) -> (&str, &str) {
 }
 
 fn has_param(url: &str, name: &str) -> bool {
-    url.split_once('?').is_some_and(|(_, q)| {
-        q.split('&').any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
-    })
+    url.split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name))
 }
 
 #[cfg(test)]

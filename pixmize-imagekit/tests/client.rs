@@ -38,7 +38,10 @@ fn auth_params_defaults_and_limits() {
     // At most one hour ahead, and not in the past.
     assert!(ik.auth_params_with(None, Some(1_700_003_600)).is_ok());
     for bad in [1_700_003_601, 1_699_999_999, 1_700_000_000] {
-        assert!(matches!(ik.auth_params_with(None, Some(bad)), Err(Error::InvalidArgument { .. })), "{bad}");
+        assert!(
+            matches!(ik.auth_params_with(None, Some(bad)), Err(Error::InvalidArgument { .. })),
+            "{bad}"
+        );
     }
     let json = serde_json::to_value(&p).unwrap();
     assert_eq!(json["expire"], 1_700_001_800);
@@ -70,14 +73,21 @@ fn builder_rejects_bad_configuration() {
         (ImageKit::builder().private_key("a b"), "key with a space"),
         (ImageKit::builder().private_key("k").url_endpoint("ftp://x/"), "ftp endpoint"),
         (ImageKit::builder().private_key("k").api_base_url("not a url"), "bad API base"),
-        (ImageKit::builder().private_key("k").upload_base_url("https://u:p@host/"), "credentials in URL"),
+        (
+            ImageKit::builder().private_key("k").upload_base_url("https://u:p@host/"),
+            "credentials in URL",
+        ),
         (ImageKit::builder().private_key("k").timeout(Duration::ZERO), "zero timeout"),
         (ImageKit::builder().public_key("p k"), "public key with a space"),
     ];
     for (b, what) in cases {
         assert!(matches!(b.build(), Err(Error::Config(_))), "{what}");
     }
-    let ik = ImageKit::builder().private_key("k").url_endpoint("https://ik.imagekit.io/demo").build().unwrap();
+    let ik = ImageKit::builder()
+        .private_key("k")
+        .url_endpoint("https://ik.imagekit.io/demo")
+        .build()
+        .unwrap();
     assert_eq!(ik.url_endpoint(), Some("https://ik.imagekit.io/demo/"));
     assert_eq!(ik.public_key(), None);
     assert!(ik.last_rate_limit().is_none());
@@ -85,13 +95,21 @@ fn builder_rejects_bad_configuration() {
 
 #[tokio::test]
 async fn calls_without_a_private_key_fail_before_sending() {
-    let ik = ImageKit::builder().public_key("public_test").api_base_url("http://127.0.0.1:9/").build().unwrap();
+    let ik = ImageKit::builder()
+        .public_key("public_test")
+        .api_base_url("http://127.0.0.1:9/")
+        .build()
+        .unwrap();
     assert!(matches!(ik.file_details("abc").await, Err(Error::InvalidArgument { .. })));
     assert!(matches!(ik.auth_params(), Err(Error::InvalidArgument { .. })));
     // Empty ids are refused before sending.
-    let ik = ImageKit::builder().private_key("k").api_base_url("http://127.0.0.1:9/").build().unwrap();
+    let ik =
+        ImageKit::builder().private_key("k").api_base_url("http://127.0.0.1:9/").build().unwrap();
     assert!(matches!(ik.file_details("").await, Err(Error::InvalidArgument { .. })));
-    assert!(matches!(ik.delete_files(Vec::<String>::new()).await, Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        ik.delete_files(Vec::<String>::new()).await,
+        Err(Error::InvalidArgument { .. })
+    ));
     assert!(matches!(
         ik.list_files(&pixmize_imagekit::ListQuery::new().limit(1001)).await,
         Err(Error::InvalidArgument { .. })
@@ -101,7 +119,11 @@ async fn calls_without_a_private_key_fail_before_sending() {
 #[test]
 fn upload_options_are_validated_before_sending() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let ik = ImageKit::builder().private_key("k").upload_base_url("http://127.0.0.1:9/").build().unwrap();
+    let ik = ImageKit::builder()
+        .private_key("k")
+        .upload_base_url("http://127.0.0.1:9/")
+        .build()
+        .unwrap();
     let f = || FileSource::bytes(vec![1, 2, 3]);
     let cases = vec![
         UploadRequest::new(f(), ""),

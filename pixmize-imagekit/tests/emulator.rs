@@ -12,8 +12,8 @@ use pixmize_imagekit::emulator::{Emulator, EmulatorHandle};
 use pixmize_imagekit::search::Field;
 use pixmize_imagekit::{
     Asset, Error, FieldSchema, FieldType, FileSource, FileUpdate, ImageKit, JobStatus, ListQuery,
-    ListType, ManualClock, RecordingSleeper, ResponseField, Sort, TransformationPosition, UploadRequest,
-    UploadTransformation,
+    ListType, ManualClock, RecordingSleeper, ResponseField, Sort, TransformationPosition,
+    UploadRequest, UploadTransformation,
 };
 use serde_json::json;
 use support::{jpeg, png};
@@ -46,8 +46,15 @@ async fn upload_fetch_transform_delete_round_trip() {
         )
         .await
         .unwrap();
-    assert!(file.file_path.starts_with("/pets/red_") && file.file_path.ends_with(".png"), "{}", file.file_path);
-    assert_eq!((file.width, file.height, file.size), (Some(64), Some(48), Some(png(64, 48).len() as u64)));
+    assert!(
+        file.file_path.starts_with("/pets/red_") && file.file_path.ends_with(".png"),
+        "{}",
+        file.file_path
+    );
+    assert_eq!(
+        (file.width, file.height, file.size),
+        (Some(64), Some(48), Some(png(64, 48).len() as u64))
+    );
     assert_eq!(file.tags, ["red", "test"]);
     assert_eq!(file.is_private_file, Some(false));
     assert_eq!(file.url, format!("{}{}", emu.url_endpoint().trim_end_matches('/'), file.file_path));
@@ -61,7 +68,12 @@ async fn upload_fetch_transform_delete_round_trip() {
     assert_eq!(codec::detect(&small), Some(ImageFormat::Jpeg));
     assert_eq!(dims(&small), (32, 24));
     let t: pixmize_core::Transformation = "w-20,h-20,c-force:rt-90".parse().unwrap();
-    let url = ik.url(&file.file_path).transformation(&t).position(TransformationPosition::Path).build().unwrap();
+    let url = ik
+        .url(&file.file_path)
+        .transformation(&t)
+        .position(TransformationPosition::Path)
+        .build()
+        .unwrap();
     assert!(url.contains("/cdn/tr:w-20,h-20,c-force:rt-90/pets/"), "{url}");
     assert_eq!(dims(&get(&url).await.bytes().await.unwrap()), (20, 20));
 
@@ -74,7 +86,11 @@ async fn upload_fetch_transform_delete_round_trip() {
 async fn ai_parameters_are_dropped_and_geometry_kept() {
     let (_emu, ik) = setup().await;
     let f = ik.upload(UploadRequest::new(FileSource::bytes(jpeg(120, 80)), "p.jpg")).await.unwrap();
-    let url = ik.url(&f.file_path).raw_transformation("w-60,h-60,fo-face,e-bgremove:e-upscale").build().unwrap();
+    let url = ik
+        .url(&f.file_path)
+        .raw_transformation("w-60,h-60,fo-face,e-bgremove:e-upscale")
+        .build()
+        .unwrap();
     let r = get(&url).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-emulator-dropped"], "fo,e-bgremove,e-upscale");
@@ -89,12 +105,19 @@ async fn signed_urls_private_files_and_expiry() {
     let emu = Emulator::builder().clock(Arc::new(clock.clone())).spawn().await.unwrap();
     let ik = emu.client_builder().clock(Arc::new(clock.clone())).build().unwrap();
     let f = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(16, 16)), "secret.png").is_private_file(true))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(16, 16)), "secret.png").is_private_file(true),
+        )
         .await
         .unwrap();
     // Private: unsigned is refused.
     assert_eq!(get(&ik.url(&f.file_path).build().unwrap()).await.status(), 401);
-    let signed = ik.url(&f.file_path).raw_transformation("w-8").expires_in(Duration::from_secs(60)).build().unwrap();
+    let signed = ik
+        .url(&f.file_path)
+        .raw_transformation("w-8")
+        .expires_in(Duration::from_secs(60))
+        .build()
+        .unwrap();
     assert_eq!(get(&signed).await.status(), 200);
     let forever = ik.url(&f.file_path).query("v", "2").signed(true).build().unwrap();
     assert!(!forever.contains("ik-t="));
@@ -117,7 +140,11 @@ async fn signed_urls_private_files_and_expiry() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("expired"));
     // A key other than the emulator's fails.
-    let other = ImageKit::builder().private_key("private_other").url_endpoint(emu.url_endpoint()).build().unwrap();
+    let other = ImageKit::builder()
+        .private_key("private_other")
+        .url_endpoint(emu.url_endpoint())
+        .build()
+        .unwrap();
     assert_eq!(get(&other.url(&f.file_path).signed(true).build().unwrap()).await.status(), 401);
 }
 
@@ -125,7 +152,11 @@ async fn signed_urls_private_files_and_expiry() {
 async fn non_ascii_paths_sign_and_serve() {
     let (_emu, ik) = setup().await;
     let f = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(8, 8)), "हिन्दी.png").use_unique_file_name(false).is_private_file(true))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(8, 8)), "हिन्दी.png")
+                .use_unique_file_name(false)
+                .is_private_file(true),
+        )
         .await
         .unwrap();
     assert_eq!(f.file_path, "/हिन्दी.png");
@@ -144,7 +175,11 @@ async fn auth_failures_look_like_imagekit() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["message"], "Your request does not contain private API key.");
     assert!(body["help"].as_str().unwrap().contains("support@imagekit.io"));
-    let wrong = ImageKit::builder().private_key("private_wrong").api_base_url(emu.api_base()).build().unwrap();
+    let wrong = ImageKit::builder()
+        .private_key("private_wrong")
+        .api_base_url(emu.api_base())
+        .build()
+        .unwrap();
     let e = wrong.list_files(&ListQuery::new()).await.unwrap_err();
     assert_eq!(e.status().unwrap().as_u16(), 403);
     assert_eq!(e.api().unwrap().message, "Your account cannot be authenticated.");
@@ -152,7 +187,12 @@ async fn auth_failures_look_like_imagekit() {
     // `Basic key` without the colon is accepted too (the OpenAPI spec allows it).
     use base64::Engine as _;
     let token = base64::engine::general_purpose::STANDARD.encode(emu.private_key());
-    let r = http.get(format!("{}v1/files", emu.api_base())).header("authorization", format!("Basic {token}")).send().await.unwrap();
+    let r = http
+        .get(format!("{}v1/files", emu.api_base()))
+        .header("authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -167,20 +207,36 @@ async fn upload_sources_bytes_path_base64_url() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
     let a = ik.upload(UploadRequest::new(FileSource::path(&p), "disk.png")).await.unwrap();
-    let b = ik.upload(UploadRequest::new(FileSource::base64(b64.clone()), "b64.png")).await.unwrap();
-    let c = ik.upload(UploadRequest::new(FileSource::base64(format!("data:image/png;base64,{b64}")), "uri.png")).await.unwrap();
+    let b =
+        ik.upload(UploadRequest::new(FileSource::base64(b64.clone()), "b64.png")).await.unwrap();
+    let c = ik
+        .upload(UploadRequest::new(
+            FileSource::base64(format!("data:image/png;base64,{b64}")),
+            "uri.png",
+        ))
+        .await
+        .unwrap();
     // A URL: the emulator fetches it (here, its own delivery URL).
     let d = ik.upload(UploadRequest::new(FileSource::url(a.url.clone()), "url.png")).await.unwrap();
     let file = tokio::fs::File::open(&p).await.unwrap();
-    let e = ik.upload(UploadRequest::new(FileSource::reader(file, Some(data.len() as u64)), "reader.png")).await.unwrap();
+    let e = ik
+        .upload(UploadRequest::new(FileSource::reader(file, Some(data.len() as u64)), "reader.png"))
+        .await
+        .unwrap();
     for f in [&a, &b, &c, &d, &e] {
         assert_eq!(emu.file_bytes(f.file_id.as_str()).unwrap(), data, "{}", f.name);
         assert_eq!((f.width, f.height), (Some(40), Some(30)));
     }
     std::fs::remove_dir_all(&dir).unwrap();
-    let bad = ik.upload(UploadRequest::new(FileSource::base64("!!not base64!!"), "x.png")).await.unwrap_err();
+    let bad = ik
+        .upload(UploadRequest::new(FileSource::base64("!!not base64!!"), "x.png"))
+        .await
+        .unwrap_err();
     assert_eq!(bad.status().unwrap().as_u16(), 400);
-    let missing = ik.upload(UploadRequest::new(FileSource::path("/nonexistent/file.png"), "x.png")).await.unwrap_err();
+    let missing = ik
+        .upload(UploadRequest::new(FileSource::path("/nonexistent/file.png"), "x.png"))
+        .await
+        .unwrap_err();
     assert!(matches!(missing, Error::Io(_)));
 }
 
@@ -188,13 +244,21 @@ async fn upload_sources_bytes_path_base64_url() {
 async fn upload_options_naming_overwrite_and_versions() {
     let (emu, ik) = setup().await;
     let first = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(10, 10)), "fixed name!.png").use_unique_file_name(false).folder("a/b"))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(10, 10)), "fixed name!.png")
+                .use_unique_file_name(false)
+                .folder("a/b"),
+        )
         .await
         .unwrap();
     assert_eq!(first.file_path, "/a/b/fixed_name_.png");
     // Overwrite (ImageKit's default) makes a new version of the same file.
     let second = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(20, 20)), "fixed name!.png").use_unique_file_name(false).folder("/a/b/"))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(20, 20)), "fixed name!.png")
+                .use_unique_file_name(false)
+                .folder("/a/b/"),
+        )
         .await
         .unwrap();
     assert_eq!(second.file_id, first.file_id);
@@ -221,10 +285,21 @@ async fn upload_options_naming_overwrite_and_versions() {
     ik.delete_file_version(&first.file_id, &old.id).await.unwrap();
     assert_eq!(emu.files()[0].versions, 2);
     let current = ik.file_details(&first.file_id).await.unwrap().version_info.unwrap().id;
-    assert_eq!(ik.delete_file_version(&first.file_id, &current).await.unwrap_err().status().unwrap().as_u16(), 400);
+    assert_eq!(
+        ik.delete_file_version(&first.file_id, &current)
+            .await
+            .unwrap_err()
+            .status()
+            .unwrap()
+            .as_u16(),
+        400
+    );
     // A pre-transformation is applied before storing.
     let pre = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(64, 48)), "pre.png").transformation(UploadTransformation::pre("w-32")))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(64, 48)), "pre.png")
+                .transformation(UploadTransformation::pre("w-32")),
+        )
         .await
         .unwrap();
     assert_eq!((pre.width, pre.height), (Some(32), Some(24)));
@@ -237,11 +312,15 @@ async fn upload_field_validation() {
     let mut cm = serde_json::Map::new();
     cm.insert("brand".into(), json!("Nike"));
     let e = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png").custom_metadata(cm.clone()))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png").custom_metadata(cm.clone()),
+        )
         .await
         .unwrap_err();
     assert!(e.api().unwrap().message.contains("brand"), "{e}");
-    ik.create_custom_metadata_field("brand", "Brand", &FieldSchema::new(FieldType::Text)).await.unwrap();
+    ik.create_custom_metadata_field("brand", "Brand", &FieldSchema::new(FieldType::Text))
+        .await
+        .unwrap();
     let ok = ik
         .upload(
             UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png")
@@ -263,10 +342,34 @@ async fn upload_field_validation() {
     let cases = vec![
         (reqwest::multipart::Form::new().part("file", part()), "fileName"),
         (reqwest::multipart::Form::new().text("fileName", "x.png"), "file"),
-        (reqwest::multipart::Form::new().part("file", part()).text("fileName", "x").text("isPrivateFile", "yes"), "isPrivateFile"),
-        (reqwest::multipart::Form::new().part("file", part()).text("fileName", "x").text("filename", "y"), "filename"),
-        (reqwest::multipart::Form::new().part("file", part()).text("fileName", "x").text("extensions", "{"), "extensions"),
-        (reqwest::multipart::Form::new().part("file", part()).text("fileName", "x").text("tags", "a%b"), "tags"),
+        (
+            reqwest::multipart::Form::new()
+                .part("file", part())
+                .text("fileName", "x")
+                .text("isPrivateFile", "yes"),
+            "isPrivateFile",
+        ),
+        (
+            reqwest::multipart::Form::new()
+                .part("file", part())
+                .text("fileName", "x")
+                .text("filename", "y"),
+            "filename",
+        ),
+        (
+            reqwest::multipart::Form::new()
+                .part("file", part())
+                .text("fileName", "x")
+                .text("extensions", "{"),
+            "extensions",
+        ),
+        (
+            reqwest::multipart::Form::new()
+                .part("file", part())
+                .text("fileName", "x")
+                .text("tags", "a%b"),
+            "tags",
+        ),
     ];
     for (form, field) in cases {
         let r = send(form).await.unwrap();
@@ -300,7 +403,9 @@ async fn client_side_upload_with_auth_params() {
         .unwrap();
     let params = server.auth_params().unwrap();
     let f = browser
-        .upload(UploadRequest::new(FileSource::bytes(png(6, 6)), "c.png").client_auth(params.clone()))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(6, 6)), "c.png").client_auth(params.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(f.width, Some(6));
@@ -313,7 +418,10 @@ async fn client_side_upload_with_auth_params() {
     // A forged signature fails.
     let mut forged = server.auth_params().unwrap();
     forged.signature = "0".repeat(40);
-    let e = browser.upload(UploadRequest::new(FileSource::bytes(png(6, 6)), "c.png").client_auth(forged)).await.unwrap_err();
+    let e = browser
+        .upload(UploadRequest::new(FileSource::bytes(png(6, 6)), "c.png").client_auth(forged))
+        .await
+        .unwrap_err();
     assert_eq!(e.status().unwrap().as_u16(), 400);
     assert_eq!(emu.files().len(), 1);
 }
@@ -321,28 +429,49 @@ async fn client_side_upload_with_auth_params() {
 #[tokio::test]
 async fn list_search_sort_and_paginate() {
     let (_emu, ik) = setup().await;
-    for (i, (w, tags)) in [(10, vec!["a"]), (20, vec!["b"]), (30, vec!["a", "b"]), (40, vec![]), (50, vec!["c"])].into_iter().enumerate() {
-        let mut req = UploadRequest::new(FileSource::bytes(png(w, 10)), format!("img{i}.png")).use_unique_file_name(false).folder("/gallery");
+    for (i, (w, tags)) in
+        [(10, vec!["a"]), (20, vec!["b"]), (30, vec!["a", "b"]), (40, vec![]), (50, vec!["c"])]
+            .into_iter()
+            .enumerate()
+    {
+        let mut req = UploadRequest::new(FileSource::bytes(png(w, 10)), format!("img{i}.png"))
+            .use_unique_file_name(false)
+            .folder("/gallery");
         if !tags.is_empty() {
             req = req.tags(tags);
         }
         ik.upload(req).await.unwrap();
     }
-    ik.upload(UploadRequest::new(FileSource::bytes(png(5, 5)), "elsewhere.png").use_unique_file_name(false).folder("/other")).await.unwrap();
-    let names = |v: Vec<Asset>| -> Vec<String> { v.iter().filter_map(|a| a.as_file()).map(|f| f.name.clone()).collect() };
+    ik.upload(
+        UploadRequest::new(FileSource::bytes(png(5, 5)), "elsewhere.png")
+            .use_unique_file_name(false)
+            .folder("/other"),
+    )
+    .await
+    .unwrap();
+    let names = |v: Vec<Asset>| -> Vec<String> {
+        v.iter().filter_map(|a| a.as_file()).map(|f| f.name.clone()).collect()
+    };
 
-    let q = ListQuery::new().path("/gallery").search(Field::width().gt(15).and(Field::tags().is_in(["a", "c"])));
+    let q = ListQuery::new()
+        .path("/gallery")
+        .search(Field::width().gt(15).and(Field::tags().is_in(["a", "c"])));
     assert_eq!(names(ik.list_files(&q).await.unwrap()), ["img2.png", "img4.png"]);
     let q = ListQuery::new().path("/gallery").sort(Sort::DescWidth).limit(2);
     assert_eq!(names(ik.list_files(&q).await.unwrap()), ["img4.png", "img3.png"]);
-    let q = ListQuery::new().search(Field::name().starts_with("img").or(Field::name().eq("elsewhere.png")));
+    let q = ListQuery::new()
+        .search(Field::name().starts_with("img").or(Field::name().eq("elsewhere.png")));
     assert_eq!(ik.list_files(&q).await.unwrap().len(), 6);
-    let q = ListQuery::new().search(Field::created_at().gt("1d").and(Field::format().eq("png")).and(Field::size().lt("1mb")));
+    let q = ListQuery::new().search(
+        Field::created_at().gt("1d").and(Field::format().eq("png")).and(Field::size().lt("1mb")),
+    );
     assert_eq!(ik.list_files(&q).await.unwrap().len(), 6);
-    let all: Vec<Asset> = ik.list_all(ListQuery::new().path("/gallery").limit(2)).try_collect().await.unwrap();
+    let all: Vec<Asset> =
+        ik.list_all(ListQuery::new().path("/gallery").limit(2)).try_collect().await.unwrap();
     assert_eq!(names(all), ["img0.png", "img1.png", "img2.png", "img3.png", "img4.png"]);
     let folders = ik.list_files(&ListQuery::new().kind(ListType::Folder)).await.unwrap();
-    let paths: Vec<_> = folders.iter().filter_map(|a| a.as_folder()).map(|f| f.folder_path.clone()).collect();
+    let paths: Vec<_> =
+        folders.iter().filter_map(|a| a.as_folder()).map(|f| f.folder_path.clone()).collect();
     assert_eq!(paths, ["/gallery", "/other"]);
     let e = ik.list_files(&ListQuery::new().search("size <")).await.unwrap_err();
     assert!(e.api().unwrap().message.contains("searchQuery"), "{e}");
@@ -351,8 +480,12 @@ async fn list_search_sort_and_paginate() {
 #[tokio::test]
 async fn update_publish_tags_and_metadata() {
     let (emu, ik) = setup().await;
-    let f = ik.upload(UploadRequest::new(FileSource::bytes(png(30, 20)), "m.png").tags(["x"])).await.unwrap();
-    let update = FileUpdate::new().tags(["y", "z"]).custom_coordinates("1,2,3,4").description("hello");
+    let f = ik
+        .upload(UploadRequest::new(FileSource::bytes(png(30, 20)), "m.png").tags(["x"]))
+        .await
+        .unwrap();
+    let update =
+        FileUpdate::new().tags(["y", "z"]).custom_coordinates("1,2,3,4").description("hello");
     let d = ik.update_file(&f.file_id, &update).await.unwrap();
     assert_eq!(d.tags, ["y", "z"]);
     assert_eq!(d.custom_coordinates.as_deref(), Some("1,2,3,4"));
@@ -380,7 +513,11 @@ async fn update_publish_tags_and_metadata() {
 async fn copy_move_rename_and_bulk_delete() {
     let (emu, ik) = setup().await;
     let f = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(8, 8)), "c.png").use_unique_file_name(false).folder("/src"))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(8, 8)), "c.png")
+                .use_unique_file_name(false)
+                .folder("/src"),
+        )
         .await
         .unwrap();
     ik.copy_file("/src/c.png", "/dst", false).await.unwrap();
@@ -390,7 +527,15 @@ async fn copy_move_rename_and_bulk_delete() {
     let mut paths: Vec<_> = emu.files().into_iter().map(|f| f.file_path).collect();
     paths.sort();
     assert_eq!(paths, ["/dst/c.png", "/moved/renamed.png"]);
-    assert_eq!(ik.rename_file("/moved/renamed.png", "renamed.png", false).await.unwrap_err().status().unwrap().as_u16(), 409);
+    assert_eq!(
+        ik.rename_file("/moved/renamed.png", "renamed.png", false)
+            .await
+            .unwrap_err()
+            .status()
+            .unwrap()
+            .as_u16(),
+        409
+    );
     assert!(ik.move_file("/nope.png", "/x").await.unwrap_err().is_not_found());
     let ids: Vec<String> = emu.files().into_iter().map(|f| f.file_id).collect();
     let r = ik.delete_files([ids[0].as_str(), "ghost"]).await.unwrap();
@@ -407,7 +552,13 @@ async fn folders_and_bulk_jobs() {
     let (emu, ik) = setup().await;
     ik.create_folder("albums", "/").await.unwrap();
     ik.create_folder("2024", "/albums").await.unwrap();
-    ik.upload(UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png").use_unique_file_name(false).folder("/albums/2024")).await.unwrap();
+    ik.upload(
+        UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png")
+            .use_unique_file_name(false)
+            .folder("/albums/2024"),
+    )
+    .await
+    .unwrap();
     let job = ik.copy_folder("/albums/2024", "/backup", true).await.unwrap();
     let first = ik.bulk_job_status(&job).await.unwrap();
     assert_eq!(first.status, Some(JobStatus::Pending));
@@ -430,7 +581,8 @@ async fn folders_and_bulk_jobs() {
 #[tokio::test]
 async fn purge_clears_the_delivery_cache() {
     let (_emu, ik) = setup().await;
-    let f = ik.upload(UploadRequest::new(FileSource::bytes(png(12, 12)), "cached.png")).await.unwrap();
+    let f =
+        ik.upload(UploadRequest::new(FileSource::bytes(png(12, 12)), "cached.png")).await.unwrap();
     let url = ik.url(&f.file_path).raw_transformation("w-6").build().unwrap();
     assert_eq!(get(&url).await.headers()["x-emulator-cache"], "MISS");
     assert_eq!(get(&url).await.headers()["x-emulator-cache"], "HIT");
@@ -454,7 +606,8 @@ async fn custom_metadata_fields_crud() {
     assert!(ik.create_custom_metadata_field("size", "Size 2", &schema).await.is_err());
     let mut upd = FieldSchema::new(FieldType::SingleSelect);
     upd.select_options = Some(vec![json!("S"), json!("M"), json!("L")]);
-    let f2 = ik.update_custom_metadata_field(&f.id, Some("T-shirt size"), Some(&upd)).await.unwrap();
+    let f2 =
+        ik.update_custom_metadata_field(&f.id, Some("T-shirt size"), Some(&upd)).await.unwrap();
     assert_eq!(f2.label, "T-shirt size");
     assert_eq!(f2.schema.select_options.unwrap().len(), 3);
     ik.delete_custom_metadata_field(&f.id).await.unwrap();
@@ -471,7 +624,10 @@ async fn request_log_records_shapes_without_secrets() {
     ik.list_files(&ListQuery::new().limit(5)).await.unwrap();
     let log = emu.requests();
     assert_eq!(log.len(), 2);
-    assert_eq!((log[0].method.as_str(), log[0].path.as_str(), log[0].status), ("POST", "/api/v1/files/upload", 200));
+    assert_eq!(
+        (log[0].method.as_str(), log[0].path.as_str(), log[0].status),
+        ("POST", "/api/v1/files/upload", 200)
+    );
     assert!(log[0].body_size > png(4, 4).len());
     assert_eq!(log[0].header("authorization"), Some("<redacted>"));
     assert!(log[0].header("content-type").unwrap().starts_with("multipart/form-data"));
@@ -487,9 +643,47 @@ async fn request_log_records_shapes_without_secrets() {
 #[tokio::test]
 async fn webhooks_signed_by_the_emulator_verify() {
     let emu = Emulator::builder().webhook_secret("whsec_emulated").spawn().await.unwrap();
-    let (headers, body) = emu.signed_webhook("file.created", json!({"fileId": "f1", "filePath": "/a.png"}));
+    let (headers, body) =
+        emu.signed_webhook("file.created", json!({"fileId": "f1", "filePath": "/a.png"}));
     let v = pixmize_imagekit::WebhookVerifier::new(emu.webhook_secret()).unwrap();
     let e = v.verify(&headers, &body).unwrap();
     assert_eq!(e.event_type, pixmize_imagekit::EventType::FileCreated);
-    assert!(pixmize_imagekit::WebhookVerifier::new("whsec_other").unwrap().verify(&headers, &body).is_err());
+    assert!(
+        pixmize_imagekit::WebhookVerifier::new("whsec_other")
+            .unwrap()
+            .verify(&headers, &body)
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn client_side_upload_with_a_v2_token() {
+    let (emu, server) = setup().await;
+    let browser = ImageKit::builder().upload_base_url(emu.upload_base()).build().unwrap();
+    let req =
+        || UploadRequest::new(FileSource::bytes(png(6, 6)), "v2.png").folder("/v2").tags(["a"]);
+    let token = server.upload_token_v2(&req(), Duration::from_secs(600)).unwrap();
+    let f = browser.upload(req().v2_token(token.clone())).await.unwrap();
+    assert!(f.file_path.starts_with("/v2/v2_"), "{}", f.file_path);
+    let log = emu.requests();
+    assert_eq!(log[0].path, "/api/v2/files/upload");
+    assert!(log[0].header("authorization").is_none());
+    // Fields the token does not cover are refused.
+    let other =
+        UploadRequest::new(FileSource::bytes(png(6, 6)), "v2.png").folder("/elsewhere").tags(["a"]);
+    let e = browser.upload(other.v2_token(token)).await.unwrap_err();
+    assert_eq!(e.status().unwrap().as_u16(), 400);
+    assert!(e.api().unwrap().message.contains("match"), "{e}");
+    // A token signed with another key is refused.
+    let forger = ImageKit::builder()
+        .public_key(emu.public_key())
+        .private_key("private_forger")
+        .build()
+        .unwrap();
+    let forged = forger.upload_token_v2(&req(), Duration::from_secs(600)).unwrap();
+    assert_eq!(
+        browser.upload(req().v2_token(forged)).await.unwrap_err().status().unwrap().as_u16(),
+        401
+    );
+    assert_eq!(emu.files().len(), 1);
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use http::Method;
 use pixmize_imagekit::emulator::{Emulator, EmulatorHandle, Fault, FaultAction, FaultRoute};
-use pixmize_imagekit::{Error, FileSource, ImageKit, ListQuery, RecordingSleeper, TransportKind, UploadRequest};
+use pixmize_imagekit::{
+    Error, FileSource, ImageKit, ListQuery, RecordingSleeper, TransportKind, UploadRequest,
+};
 use support::{no_jitter, png};
 
 async fn setup() -> (EmulatorHandle, ImageKit, RecordingSleeper) {
@@ -26,10 +28,15 @@ async fn setup() -> (EmulatorHandle, ImageKit, RecordingSleeper) {
 
 #[tokio::test]
 async fn an_upload_whose_answer_is_lost_is_recovered_not_duplicated() {
-    for (fault, lost) in [(Fault::drop_after_handling(), 0u16), (Fault::status_after_handling(502), 502)] {
+    for (fault, lost) in
+        [(Fault::drop_after_handling(), 0u16), (Fault::status_after_handling(502), 502)]
+    {
         let (emu, ik, sleeper) = setup().await;
         emu.inject(fault.clone().on(FaultRoute::Upload));
-        let file = ik.upload(UploadRequest::new(FileSource::bytes(png(10, 10)), "once.png").folder("/x")).await.unwrap();
+        let file = ik
+            .upload(UploadRequest::new(FileSource::bytes(png(10, 10)), "once.png").folder("/x"))
+            .await
+            .unwrap();
         assert!(file.recovered, "{fault:?}");
         let files = emu.files();
         assert_eq!(files.len(), 1, "{fault:?}: exactly one file");
@@ -38,7 +45,8 @@ async fn an_upload_whose_answer_is_lost_is_recovered_not_duplicated() {
         assert_eq!(file.width, Some(10));
         assert_eq!(sleeper.sleeps().len(), 1);
         // The log shows the lost attempt, the refused retry and the lookup.
-        let log: Vec<_> = emu.requests().into_iter().map(|r| (r.method, r.path, r.status)).collect();
+        let log: Vec<_> =
+            emu.requests().into_iter().map(|r| (r.method, r.path, r.status)).collect();
         assert_eq!(
             log,
             [
@@ -67,10 +75,15 @@ async fn server_named_uploads_are_not_retried_after_an_ambiguous_failure() {
     let (emu, ik, _) = setup().await;
     emu.inject(Fault::drop_after_handling().on(FaultRoute::Upload));
     let e = ik
-        .upload(UploadRequest::new(FileSource::bytes(png(4, 4)), "s.png").use_unique_file_name(true))
+        .upload(
+            UploadRequest::new(FileSource::bytes(png(4, 4)), "s.png").use_unique_file_name(true),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Transport { kind: TransportKind::Connection, attempts: 1, .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Transport { kind: TransportKind::Connection, attempts: 1, .. }),
+        "{e:?}"
+    );
     // The first attempt stored it; no second copy was made.
     assert_eq!(emu.files().len(), 1);
     assert_eq!(emu.requests().len(), 1);
@@ -82,7 +95,8 @@ async fn streamed_uploads_are_sent_once() {
     emu.inject(Fault::status(503).on(FaultRoute::Upload));
     let data = png(30, 30);
     let reader = std::io::Cursor::new(data.clone());
-    let e = ik.upload(UploadRequest::new(FileSource::reader(reader, None), "r.png")).await.unwrap_err();
+    let e =
+        ik.upload(UploadRequest::new(FileSource::reader(reader, None), "r.png")).await.unwrap_err();
     assert_eq!(e.status().unwrap().as_u16(), 503);
     assert_eq!(emu.requests().len(), 1);
 }
@@ -107,7 +121,12 @@ async fn rate_limits_from_the_server_are_waited_out() {
 async fn faults_match_method_and_path_and_are_used_up() {
     let (emu, ik, _) = setup().await;
     let f = ik.upload(UploadRequest::new(FileSource::bytes(png(4, 4)), "d.png")).await.unwrap();
-    emu.inject(Fault::status(500).on(FaultRoute::PathPrefix("/v1/files/".into())).method(Method::DELETE).times(5));
+    emu.inject(
+        Fault::status(500)
+            .on(FaultRoute::PathPrefix("/v1/files/".into()))
+            .method(Method::DELETE)
+            .times(5),
+    );
     // A GET is not affected.
     ik.file_details(&f.file_id).await.unwrap();
     let e = ik.delete_file(&f.file_id).await.unwrap_err();
@@ -154,7 +173,8 @@ async fn dropped_connections_on_idempotent_calls_are_retried() {
 async fn custom_headers_fault_drives_retry_after() {
     let (emu, ik, sleeper) = setup().await;
     emu.inject(
-        Fault::new(FaultAction::StatusWithHeaders(503, vec![("retry-after".into(), "4".into())])).on(FaultRoute::Api),
+        Fault::new(FaultAction::StatusWithHeaders(503, vec![("retry-after".into(), "4".into())]))
+            .on(FaultRoute::Api),
     );
     ik.list_files(&ListQuery::new()).await.unwrap();
     assert_eq!(sleeper.sleeps(), [Duration::from_secs(4)]);

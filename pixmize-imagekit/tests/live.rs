@@ -15,13 +15,22 @@ use pixmize_imagekit::{FileSource, ImageKit, ImageKitProcessor, ListQuery, Uploa
 async fn live_round_trip() {
     let ik = ImageKit::from_env().expect("IMAGEKIT_* variables");
     let f = ik
-        .upload(UploadRequest::new(FileSource::bytes(support::png(64, 48)), "live.png").folder("/pixmize-live-test").is_private_file(true))
+        .upload(
+            UploadRequest::new(FileSource::bytes(support::png(64, 48)), "live.png")
+                .folder("/pixmize-live-test")
+                .is_private_file(true),
+        )
         .await
         .unwrap();
     assert_eq!((f.width, f.height), (Some(64), Some(48)));
     let listed = ik.list_files(&ListQuery::new().path("/pixmize-live-test")).await.unwrap();
     assert!(listed.iter().any(|a| a.as_file().is_some_and(|x| x.file_id == f.file_id)));
-    let url = ik.url(&f.file_path).raw_transformation("w-32").expires_in(Duration::from_secs(120)).build().unwrap();
+    let url = ik
+        .url(&f.file_path)
+        .raw_transformation("w-32")
+        .expires_in(Duration::from_secs(120))
+        .build()
+        .unwrap();
     let r = reqwest::get(&url).await.unwrap();
     assert_eq!(r.status(), 200);
     let unsigned = ik.url(&f.file_path).build().unwrap();

@@ -13,7 +13,8 @@ use pixmize_core::codec::ImageFormat;
 use pixmize_core::{Job, Processor};
 use pixmize_imagekit::emulator::{Emulator, EmulatorHandle, Fault, FaultRoute};
 use pixmize_imagekit::{
-    Cleanup, Error, ImageKitProcessor, ProcessingStage, ProcessorEvent, ProcessorOptions, RecordingSleeper,
+    Cleanup, Error, ImageKitProcessor, ProcessingStage, ProcessorEvent, ProcessorOptions,
+    RecordingSleeper,
 };
 use support::{no_jitter, png};
 
@@ -29,7 +30,10 @@ async fn setup(options: ProcessorOptions) -> (EmulatorHandle, ImageKitProcessor,
         .unwrap();
     let events: Events = Arc::default();
     let sink = events.clone();
-    let p = ImageKitProcessor::new(ik).unwrap().options(options).on_event(move |e| sink.lock().unwrap().push(e.clone()));
+    let p = ImageKitProcessor::new(ik)
+        .unwrap()
+        .options(options)
+        .on_event(move |e| sink.lock().unwrap().push(e.clone()));
     (emu, p, events)
 }
 
@@ -66,13 +70,18 @@ async fn processes_in_the_cloud_and_leaves_nothing() {
     assert_eq!(p.location().recipient(), Some("imagekit"));
     assert!(p.supports(&"e-bgremove,fo-face".parse().unwrap()).is_full());
     let started = std::time::Instant::now();
-    let out = p.process_detailed(job("w-32,h-32,f-png,e-bgremove").accept([ImageFormat::Png])).await.unwrap();
+    let out = p
+        .process_detailed(job("w-32,h-32,f-png,e-bgremove").accept([ImageFormat::Png]))
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
     assert_eq!((out.processed.width, out.processed.height), (32, 32));
     assert_eq!(out.processed.format, ImageFormat::Png);
     assert_eq!(out.processed.location.recipient(), Some("imagekit"));
     assert_eq!(out.cleanup, Cleanup::Deleted);
-    assert!(out.upload.file_path.starts_with("/pixmize-tmp/") && out.upload.file_path.ends_with(".png"));
+    assert!(
+        out.upload.file_path.starts_with("/pixmize-tmp/") && out.upload.file_path.ends_with(".png")
+    );
     assert!(emu.files().is_empty());
     assert_eq!(kinds(&events), ["uploaded", "fetched", "deleted"]);
     // The upload was private and the fetch signed.
@@ -81,7 +90,10 @@ async fn processes_in_the_cloud_and_leaves_nothing() {
     assert_eq!(upload.path, "/api/v1/files/upload");
     let fetch = log.iter().find(|r| r.path.starts_with("/cdn/")).unwrap();
     let q = fetch.query.as_deref().unwrap();
-    assert!(q.contains("tr=w-32,h-32,f-png,e-bgremove") && q.contains("ik-t=") && q.contains("ik-s="), "{q}");
+    assert!(
+        q.contains("tr=w-32,h-32,f-png,e-bgremove") && q.contains("ik-t=") && q.contains("ik-s="),
+        "{q}"
+    );
     assert_eq!(fetch.header("accept"), Some("image/png"));
     assert!(fetch.header("authorization").is_none(), "no key is sent to the CDN");
     eprintln!("emulator round trip (upload, transform, fetch, delete): {elapsed:?}");
@@ -156,7 +168,8 @@ async fn upload_ok_fetch_ok_delete_fails_once_then_retries() {
     let out = p.process_detailed(job("w-8")).await.unwrap();
     assert_eq!(out.cleanup, Cleanup::Deleted);
     assert!(emu.files().is_empty());
-    let deletes: Vec<u16> = emu.requests().iter().filter(|r| r.method == "DELETE").map(|r| r.status).collect();
+    let deletes: Vec<u16> =
+        emu.requests().iter().filter(|r| r.method == "DELETE").map(|r| r.status).collect();
     assert_eq!(deletes, [500, 204]);
     assert_eq!(kinds(&events), ["uploaded", "fetched", "deleted"]);
 }
@@ -170,7 +183,13 @@ async fn delete_never_succeeds_is_reported_as_orphaned() {
     assert_eq!(stage, ProcessingStage::Delete);
     let files = emu.files();
     assert_eq!(files.len(), 1);
-    assert_eq!(cleanup, Cleanup::Orphaned { file_id: files[0].file_id.clone(), file_path: files[0].file_path.clone() });
+    assert_eq!(
+        cleanup,
+        Cleanup::Orphaned {
+            file_id: files[0].file_id.clone(),
+            file_path: files[0].file_path.clone()
+        }
+    );
     assert!(e.to_string().contains("could NOT be deleted"), "{e}");
     assert_eq!(kinds(&events), ["uploaded", "fetched", "cleanup_failed"]);
     // 3 cleanup attempts × 3 client attempts.
@@ -194,7 +213,9 @@ async fn keep_uploads_when_asked() {
     o.folder = "/kept".into();
     let (emu, p, events) = setup(o).await;
     let out = p.process_detailed(job("w-8")).await.unwrap();
-    assert!(matches!(&out.cleanup, Cleanup::Kept { file_path, .. } if file_path.starts_with("/kept/")));
+    assert!(
+        matches!(&out.cleanup, Cleanup::Kept { file_path, .. } if file_path.starts_with("/kept/"))
+    );
     let files = emu.files();
     assert_eq!(files.len(), 1);
     assert!(files[0].is_private);
@@ -214,6 +235,9 @@ async fn empty_input_sends_nothing() {
 async fn needs_a_url_endpoint_and_a_key() {
     let ik = pixmize_imagekit::ImageKit::builder().private_key("k").build().unwrap();
     assert!(matches!(ImageKitProcessor::new(ik), Err(Error::Config(_))));
-    let ik = pixmize_imagekit::ImageKit::builder().url_endpoint("https://ik.imagekit.io/x").build().unwrap();
+    let ik = pixmize_imagekit::ImageKit::builder()
+        .url_endpoint("https://ik.imagekit.io/x")
+        .build()
+        .unwrap();
     assert!(matches!(ImageKitProcessor::new(ik), Err(Error::Config(_))));
 }

@@ -6,7 +6,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pixmize_imagekit::{Error, FileSource, ManualClock, RecordingSleeper, TransportKind, UploadRequest};
+use pixmize_imagekit::{
+    Error, FileSource, ManualClock, RecordingSleeper, TransportKind, UploadRequest,
+};
 use serde_json::json;
 use support::{builder, wired};
 use wiremock::matchers::{method, path};
@@ -24,7 +26,11 @@ async fn fail_then_ok(server: &MockServer, first: ResponseTemplate, times: u64) 
         .with_priority(1)
         .mount(server)
         .await;
-    Mock::given(method("GET")).and(path("/v1/files/f1/details")).respond_with(details()).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/files/f1/details"))
+        .respond_with(details())
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
@@ -35,7 +41,11 @@ async fn retryable_statuses_are_retried_with_backoff() {
         let (ik, sleeper) = wired(&server.uri());
         assert_eq!(ik.file_details("f1").await.unwrap().file_id, "f1", "{status}");
         // 0.5 s then 1 s (no jitter in these tests).
-        assert_eq!(sleeper.sleeps(), [Duration::from_millis(500), Duration::from_millis(1000)], "{status}");
+        assert_eq!(
+            sleeper.sleeps(),
+            [Duration::from_millis(500), Duration::from_millis(1000)],
+            "{status}"
+        );
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
 }
@@ -56,7 +66,10 @@ async fn retries_are_bounded_and_the_error_carries_everything() {
     let (ik, sleeper) = wired(&server.uri());
     let e = ik.file_details("f1").await.unwrap_err();
     let api = e.api().unwrap();
-    assert_eq!((api.status.as_u16(), api.message.as_str(), api.help.as_deref()), (503, "Service down", Some("Try later")));
+    assert_eq!(
+        (api.status.as_u16(), api.message.as_str(), api.help.as_deref()),
+        (503, "Service down", Some("Try later"))
+    );
     assert_eq!(api.request_id.as_deref(), Some("req-1"));
     assert_eq!(api.attempts, 3);
     assert!(e.is_retryable());
@@ -84,7 +97,10 @@ async fn non_retryable_statuses_are_not_retried() {
 #[tokio::test]
 async fn server_waiting_hints_are_honoured() {
     let cases: Vec<(ResponseTemplate, Duration)> = vec![
-        (ResponseTemplate::new(503).insert_header("retry-after-ms", "1234"), Duration::from_millis(1234)),
+        (
+            ResponseTemplate::new(503).insert_header("retry-after-ms", "1234"),
+            Duration::from_millis(1234),
+        ),
         (ResponseTemplate::new(503).insert_header("retry-after", "3"), Duration::from_secs(3)),
         (
             // ImageKit's own header, in milliseconds; the official SDKs ignore it.
@@ -96,7 +112,8 @@ async fn server_waiting_hints_are_honoured() {
         ),
         (
             // An HTTP date, against the client's clock (2023-11-14T22:13:20Z).
-            ResponseTemplate::new(503).insert_header("retry-after", "Tue, 14 Nov 2023 22:13:27 GMT"),
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "Tue, 14 Nov 2023 22:13:27 GMT"),
             Duration::from_secs(7),
         ),
     ];
@@ -133,7 +150,10 @@ async fn a_wait_longer_than_allowed_ends_the_retries_with_rate_limit_info() {
     let e = ik.file_details("f1").await.unwrap_err();
     assert!(e.is_rate_limited() && e.is_retryable());
     let rl = e.rate_limit().unwrap();
-    assert_eq!((rl.limit, rl.reset, rl.interval), (Some(10), Some(Duration::from_secs(90)), Some(Duration::from_secs(60))));
+    assert_eq!(
+        (rl.limit, rl.reset, rl.interval),
+        (Some(10), Some(Duration::from_secs(90)), Some(Duration::from_secs(60)))
+    );
     assert_eq!(e.api().unwrap().retry_after, Some(Duration::from_secs(90)));
     assert!(sleeper.sleeps().is_empty());
     assert_eq!(ik.last_rate_limit(), Some(*rl));
@@ -144,13 +164,24 @@ async fn rate_limit_headers_of_successes_are_exposed() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/files/f1/details"))
-        .respond_with(details().insert_header("x-ratelimit-limit", "100").insert_header("x-ratelimit-reset", "0"))
+        .respond_with(
+            details()
+                .insert_header("x-ratelimit-limit", "100")
+                .insert_header("x-ratelimit-reset", "0")
+                .insert_header("x-ik-requestId", "rq-7"),
+        )
         .mount(&server)
         .await;
     let (ik, _) = wired(&server.uri());
     ik.file_details("f1").await.unwrap();
     let rl = ik.last_rate_limit().unwrap();
     assert_eq!((rl.limit, rl.reset), (Some(100), Some(Duration::ZERO)));
+    let meta = ik.last_response().unwrap();
+    assert_eq!(
+        (meta.endpoint, meta.status.as_u16(), meta.request_id.as_deref()),
+        ("file_details", 200, Some("rq-7"))
+    );
+    assert_eq!(meta.rate_limit, Some(rl));
 }
 
 #[tokio::test]
@@ -166,7 +197,8 @@ async fn x_should_retry_overrides_the_decision() {
     assert_eq!(ik.file_details("f1").await.unwrap_err().status().unwrap().as_u16(), 503);
 
     let server = MockServer::start().await;
-    fail_then_ok(&server, ResponseTemplate::new(400).insert_header("x-should-retry", "true"), 1).await;
+    fail_then_ok(&server, ResponseTemplate::new(400).insert_header("x-should-retry", "true"), 1)
+        .await;
     let (ik, sleeper) = wired(&server.uri());
     ik.file_details("f1").await.unwrap();
     assert_eq!(sleeper.sleeps().len(), 1);
@@ -181,13 +213,18 @@ async fn connection_errors_are_retried_then_reported() {
     let (ik, sleeper) = wired(&format!("http://{addr}"));
     let e = ik.file_details("f1").await.unwrap_err();
     match &e {
-        Error::Transport { kind, attempts, .. } => assert_eq!((*kind, *attempts), (TransportKind::Connect, 3)),
+        Error::Transport { kind, attempts, .. } => {
+            assert_eq!((*kind, *attempts), (TransportKind::Connect, 3))
+        }
         other => panic!("{other:?}"),
     }
     assert!(e.is_retryable());
     assert_eq!(sleeper.sleeps().len(), 2);
     assert!(std::error::Error::source(&e).is_some());
-    assert_eq!(e.to_string(), "request to ImageKit file_details failed (could not connect) after 3 attempt(s)");
+    assert_eq!(
+        e.to_string(),
+        "request to ImageKit file_details failed (could not connect) after 3 attempt(s)"
+    );
 }
 
 #[tokio::test]

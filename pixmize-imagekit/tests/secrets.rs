@@ -7,7 +7,8 @@ use std::error::Error as _;
 use std::sync::Arc;
 
 use pixmize_imagekit::{
-    Error, FileSource, ImageKit, ImageKitProcessor, ListQuery, RecordingSleeper, UploadRequest, WebhookVerifier,
+    Error, FileSource, ImageKit, ImageKitProcessor, ListQuery, RecordingSleeper, UploadRequest,
+    WebhookVerifier,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -48,13 +49,20 @@ fn client(uri: &str) -> ImageKit {
 
 #[tokio::test]
 async fn debug_output_hides_secrets() {
-    let builder = ImageKit::builder().private_key(PRIVATE).url_endpoint("https://ik.imagekit.io/demo");
+    let builder =
+        ImageKit::builder().private_key(PRIVATE).url_endpoint("https://ik.imagekit.io/demo");
     let builder_debug = format!("{builder:?}");
     let ik = builder.build().unwrap();
     let p = ImageKitProcessor::new(ik.clone()).unwrap();
     let v = WebhookVerifier::new(WEBHOOK).unwrap();
     let params = ik.auth_params().unwrap();
-    for text in [builder_debug, format!("{ik:?}"), format!("{p:?}"), format!("{v:?}"), format!("{params:?}")] {
+    for text in [
+        builder_debug,
+        format!("{ik:?}"),
+        format!("{p:?}"),
+        format!("{v:?}"),
+        format!("{params:?}"),
+    ] {
         assert!(!leaks(&text), "{text}");
         assert!(!text.is_empty());
     }
@@ -68,7 +76,9 @@ async fn debug_output_hides_secrets() {
 async fn error_messages_hide_secrets() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "Your request does not contain private API key.", "help": "h"})))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"message": "Your request does not contain private API key.", "help": "h"}),
+        ))
         .mount(&server)
         .await;
     let ik = client(&server.uri());
@@ -85,7 +95,11 @@ async fn error_messages_hide_secrets() {
     errors.push(dead.file_details("f1").await.unwrap_err());
     // Processor errors.
     let p = ImageKitProcessor::new(ik.clone()).unwrap();
-    errors.push(p.process_detailed(pixmize_core::Job::new(vec![1, 2, 3], "w-10".parse().unwrap())).await.unwrap_err());
+    errors.push(
+        p.process_detailed(pixmize_core::Job::new(vec![1, 2, 3], "w-10".parse().unwrap()))
+            .await
+            .unwrap_err(),
+    );
     // Webhook errors.
     let v = WebhookVerifier::new(WEBHOOK).unwrap();
     errors.push(Error::from(v.verify_legacy("t=1,v1=00", b"{}").unwrap_err()));
@@ -98,13 +112,21 @@ async fn error_messages_hide_secrets() {
     // The requests did carry the key, in the Authorization header only.
     let got = server.received_requests().await.unwrap();
     assert!(got.iter().all(|r| !leaks(r.url.as_str())));
-    assert!(got.iter().all(|r| r.headers.get("authorization").is_some_and(|v| leaks(v.to_str().unwrap()))));
+    assert!(
+        got.iter()
+            .all(|r| r.headers.get("authorization").is_some_and(|v| leaks(v.to_str().unwrap())))
+    );
 }
 
 #[cfg(feature = "emulator")]
 #[tokio::test]
 async fn emulator_handle_hides_its_key() {
-    let emu = pixmize_imagekit::emulator::Emulator::builder().private_key(PRIVATE).webhook_secret(WEBHOOK).spawn().await.unwrap();
+    let emu = pixmize_imagekit::emulator::Emulator::builder()
+        .private_key(PRIVATE)
+        .webhook_secret(WEBHOOK)
+        .spawn()
+        .await
+        .unwrap();
     assert!(!leaks(&format!("{emu:?}")));
     let ik = emu.client().unwrap();
     ik.list_files(&ListQuery::new()).await.unwrap();

@@ -81,7 +81,11 @@ fn signing_vectors_of_the_official_sdks() {
 #[test]
 fn expiring_urls_at_a_fixed_clock() {
     let ik = demo();
-    let url = ik.url("sdk-testing-files/future-search.png").expires_in(Duration::from_secs(3600)).build().unwrap();
+    let url = ik
+        .url("sdk-testing-files/future-search.png")
+        .expires_in(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     assert_eq!(
         url,
         "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?ik-t=1700003600&ik-s=02b18bdf67868ccda662ddedda61defd75e97e49"
@@ -102,7 +106,11 @@ fn expiring_urls_at_a_fixed_clock() {
     assert!(url.contains("?ik-t=1700000010&ik-s="), "{url}");
     // build_at overrides the clock.
     let at = std::time::UNIX_EPOCH + Duration::from_secs(1_700_003_540);
-    let url = ik.url("sdk-testing-files/future-search.png").expires_in(Duration::from_secs(60)).build_at(at).unwrap();
+    let url = ik
+        .url("sdk-testing-files/future-search.png")
+        .expires_in(Duration::from_secs(60))
+        .build_at(at)
+        .unwrap();
     assert!(url.contains("ik-t=1700003600&ik-s=02b18bdf67868ccda662ddedda61defd75e97e49"), "{url}");
     assert!(matches!(
         ik.url("a.png").expires_in(Duration::from_millis(500)).build(),
@@ -113,17 +121,27 @@ fn expiring_urls_at_a_fixed_clock() {
 /// Node SDK v7 `basic.test.ts` behaviours.
 #[test]
 fn url_building_rules() {
-    let ik = ImageKit::builder().url_endpoint("https://ik.imagekit.io/test_url_endpoint").build().unwrap();
+    let ik = ImageKit::builder()
+        .url_endpoint("https://ik.imagekit.io/test_url_endpoint")
+        .build()
+        .unwrap();
     let t = tr("w-400,h-300:rt-90");
     let cases: Vec<(String, &str)> = vec![
         (ik.url("/").build().unwrap(), "https://ik.imagekit.io/test_url_endpoint/"),
-        (ik.url("/test_path.jpg").build().unwrap(), "https://ik.imagekit.io/test_url_endpoint/test_path.jpg"),
+        (
+            ik.url("/test_path.jpg").build().unwrap(),
+            "https://ik.imagekit.io/test_url_endpoint/test_path.jpg",
+        ),
         (
             ik.url("/test_path.jpg").transformation(&t).build().unwrap(),
             "https://ik.imagekit.io/test_url_endpoint/test_path.jpg?tr=w-400,h-300:rt-90",
         ),
         (
-            ik.url("/test_path.jpg").transformation(&t).position(TransformationPosition::Path).build().unwrap(),
+            ik.url("/test_path.jpg")
+                .transformation(&t)
+                .position(TransformationPosition::Path)
+                .build()
+                .unwrap(),
             "https://ik.imagekit.io/test_url_endpoint/tr:w-400,h-300:rt-90/test_path.jpg",
         ),
         (
@@ -149,20 +167,35 @@ fn url_building_rules() {
             "https://ik.imagekit.io/test_url_endpoint/test_path_alt.jpg?t1=v1&t2=v2&t3=v3&tr=h-300,w-400",
         ),
         (
-            ik.url("/test_path.jpg").raw_transformation("h-300,w-400").raw_transformation("rndm_trnsf-abcd").build().unwrap(),
+            ik.url("/test_path.jpg")
+                .raw_transformation("h-300,w-400")
+                .raw_transformation("rndm_trnsf-abcd")
+                .build()
+                .unwrap(),
             "https://ik.imagekit.io/test_url_endpoint/test_path.jpg?tr=h-300,w-400:rndm_trnsf-abcd",
         ),
         (
             // No empty `tr`.
-            ik.url("/test_path.jpg").raw_transformation("").transformation(&Transformation::new()).build().unwrap(),
+            ik.url("/test_path.jpg")
+                .raw_transformation("")
+                .transformation(&Transformation::new())
+                .build()
+                .unwrap(),
             "https://ik.imagekit.io/test_url_endpoint/test_path.jpg",
         ),
         (
-            ik.url("/test_path.jpg").raw_transformation("").position(TransformationPosition::Path).build().unwrap(),
+            ik.url("/test_path.jpg")
+                .raw_transformation("")
+                .position(TransformationPosition::Path)
+                .build()
+                .unwrap(),
             "https://ik.imagekit.io/test_url_endpoint/test_path.jpg",
         ),
         (
-            ik.url("/test_path.jpg").url_endpoint("https://ik.imagekit.io/imagekit_id/new-endpoint/").build().unwrap(),
+            ik.url("/test_path.jpg")
+                .url_endpoint("https://ik.imagekit.io/imagekit_id/new-endpoint/")
+                .build()
+                .unwrap(),
             "https://ik.imagekit.io/imagekit_id/new-endpoint/test_path.jpg",
         ),
         (
@@ -182,9 +215,15 @@ fn url_building_rules() {
 fn bad_urls_are_errors() {
     let ik = demo();
     assert!(matches!(ik.url("").build(), Err(Error::InvalidArgument { .. })));
-    assert!(matches!(ik.url("a.jpg").raw_transformation("w-1 0").build(), Err(Error::InvalidArgument { .. })));
     assert!(matches!(
-        ik.url("a.jpg").raw_transformation("l-image,i-a/b.png,l-end").position(TransformationPosition::Path).build(),
+        ik.url("a.jpg").raw_transformation("w-1 0").build(),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        ik.url("a.jpg")
+            .raw_transformation("l-image,i-a/b.png,l-end")
+            .position(TransformationPosition::Path)
+            .build(),
         Err(Error::InvalidArgument { .. })
     ));
     let no_endpoint = ImageKit::builder().private_key("k").build().unwrap();
@@ -198,7 +237,12 @@ fn bad_urls_are_errors() {
 #[test]
 fn sign_url_signs_a_built_url() {
     let ik = demo();
-    let plain = ik.url("sdk-testing-files/future-search.png").query("version", "2.0").raw_transformation("w-300,h-200").build().unwrap();
+    let plain = ik
+        .url("sdk-testing-files/future-search.png")
+        .query("version", "2.0")
+        .raw_transformation("w-300,h-200")
+        .build()
+        .unwrap();
     assert_eq!(
         ik.sign_url(&plain, None).unwrap(),
         "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?version=2.0&tr=w-300,h-200&ik-s=601d97a7834b7554f4dabf0d3fc3a219ceeb6b31"

@@ -26,7 +26,9 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
 #[test]
 fn standard_webhooks_specification_vector() {
     // STYLE §6: the Standard Webhooks vector (key = base64-decoded secret).
-    let v = WebhookVerifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap().clock(at(1_614_265_330));
+    let v = WebhookVerifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .unwrap()
+        .clock(at(1_614_265_330));
     let body = br#"{"test": 2432232314}"#;
     let sig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
     // The body is not an ImageKit event, but the signature must match
@@ -45,7 +47,11 @@ fn imagekit_standard_scheme_with_raw_secret_key() {
     let v = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_000_000));
     // Python: base64(hmac(secret_utf8, "msg_1.1700000000." + body, sha256)).
     let sig = "v1,Htf8H8iRDCW7eqtvjEBMOTrW78grVzi2BVJQALMFNQo=";
-    let h = headers(&[("webhook-id", "msg_1"), ("webhook-timestamp", "1700000000"), ("webhook-signature", sig)]);
+    let h = headers(&[
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", "1700000000"),
+        ("webhook-signature", sig),
+    ]);
     let event = v.verify(&h, BODY.as_bytes()).unwrap();
     assert_eq!(event.id, "evt_1");
     assert_eq!(event.event_type, EventType::FileCreated);
@@ -56,8 +62,15 @@ fn imagekit_standard_scheme_with_raw_secret_key() {
     assert!(v.verify_standard("msg_1", "1700000000", &many, BODY.as_bytes()).is_ok());
     // A tampered body, id or timestamp fails.
     let tampered = BODY.replace("a.jpg", "b.jpg");
-    for (id, ts, body) in [("msg_1", "1700000000", tampered.as_str()), ("msg_2", "1700000000", BODY), ("msg_1", "1700000001", BODY)] {
-        assert!(matches!(v.verify_standard(id, ts, sig, body.as_bytes()), Err(WebhookError::NoMatchingSignature)));
+    for (id, ts, body) in [
+        ("msg_1", "1700000000", tampered.as_str()),
+        ("msg_2", "1700000000", BODY),
+        ("msg_1", "1700000001", BODY),
+    ] {
+        assert!(matches!(
+            v.verify_standard(id, ts, sig, body.as_bytes()),
+            Err(WebhookError::NoMatchingSignature)
+        ));
     }
 }
 
@@ -66,30 +79,53 @@ fn tolerance_is_300_seconds_both_ways() {
     let sig = "v1,Htf8H8iRDCW7eqtvjEBMOTrW78grVzi2BVJQALMFNQo=";
     for (now, ok) in [(1_700_000_300, true), (1_699_999_700, true)] {
         let v = WebhookVerifier::new(SECRET).unwrap().clock(at(now));
-        assert_eq!(v.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()).is_ok(), ok, "{now}");
+        assert_eq!(
+            v.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()).is_ok(),
+            ok,
+            "{now}"
+        );
     }
     let late = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_000_301));
-    assert!(matches!(late.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()), Err(WebhookError::TimestampTooOld)));
+    assert!(matches!(
+        late.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()),
+        Err(WebhookError::TimestampTooOld)
+    ));
     let early = WebhookVerifier::new(SECRET).unwrap().clock(at(1_699_999_699));
-    assert!(matches!(early.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()), Err(WebhookError::TimestampTooNew)));
-    let wide = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_001_000)).tolerance(Duration::from_secs(3600));
+    assert!(matches!(
+        early.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()),
+        Err(WebhookError::TimestampTooNew)
+    ));
+    let wide = WebhookVerifier::new(SECRET)
+        .unwrap()
+        .clock(at(1_700_001_000))
+        .tolerance(Duration::from_secs(3600));
     assert!(wide.verify_standard("msg_1", "1700000000", sig, BODY.as_bytes()).is_ok());
 }
 
 #[test]
 fn legacy_x_ik_signature() {
     // Python: hex(hmac(secret, "1700000000123." + body, sha256)).
-    let header = "t=1700000000123,v1=d0dc26d36e09e293e5528a2c2e9a050549719c434892ac3c82c48827a8d4de66";
+    let header =
+        "t=1700000000123,v1=d0dc26d36e09e293e5528a2c2e9a050549719c434892ac3c82c48827a8d4de66";
     let v = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_000_100));
     let event = v.verify(&headers(&[("x-ik-signature", header)]), BODY.as_bytes()).unwrap();
     assert_eq!(event.event_type, EventType::FileCreated);
     let too_late = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_000_401));
-    assert!(matches!(too_late.verify_legacy(header, BODY.as_bytes()), Err(WebhookError::TimestampTooOld)));
+    assert!(matches!(
+        too_late.verify_legacy(header, BODY.as_bytes()),
+        Err(WebhookError::TimestampTooOld)
+    ));
     for bad in ["v1=d0dc", "t=abc,v1=00", "t=1700000000123", ""] {
-        assert!(matches!(v.verify_legacy(bad, BODY.as_bytes()), Err(WebhookError::InvalidHeader(_))), "{bad}");
+        assert!(
+            matches!(v.verify_legacy(bad, BODY.as_bytes()), Err(WebhookError::InvalidHeader(_))),
+            "{bad}"
+        );
     }
     let wrong = header.replace("d0dc", "d0dd");
-    assert!(matches!(v.verify_legacy(&wrong, BODY.as_bytes()), Err(WebhookError::NoMatchingSignature)));
+    assert!(matches!(
+        v.verify_legacy(&wrong, BODY.as_bytes()),
+        Err(WebhookError::NoMatchingSignature)
+    ));
 }
 
 #[test]
@@ -98,11 +134,18 @@ fn missing_headers_and_bad_payloads() {
     assert!(matches!(v.verify(&HeaderMap::new(), b"{}"), Err(WebhookError::MissingHeader(_))));
     let h = headers(&[("webhook-signature", "v1,x"), ("webhook-timestamp", "1700000000")]);
     assert!(matches!(v.verify(&h, b"{}"), Err(WebhookError::MissingHeader("webhook-id"))));
-    let h = headers(&[("webhook-signature", "v1,x"), ("webhook-id", "m"), ("webhook-timestamp", "soon")]);
+    let h = headers(&[
+        ("webhook-signature", "v1,x"),
+        ("webhook-id", "m"),
+        ("webhook-timestamp", "soon"),
+    ]);
     assert!(matches!(v.verify(&h, b"{}"), Err(WebhookError::InvalidHeader("webhook-timestamp"))));
     // A valid signature over a body that is not JSON.
     let sig = v.sign_standard("m", 1_700_000_000, b"not json");
-    assert!(matches!(v.verify_standard("m", "1700000000", &sig, b"not json"), Err(WebhookError::InvalidPayload(_))));
+    assert!(matches!(
+        v.verify_standard("m", "1700000000", &sig, b"not json"),
+        Err(WebhookError::InvalidPayload(_))
+    ));
     assert!(matches!(WebhookVerifier::new(" "), Err(WebhookError::EmptySecret)));
 }
 
@@ -111,10 +154,22 @@ fn typed_events_with_unknown_fallback() {
     let v = WebhookVerifier::new(SECRET).unwrap().clock(at(1_700_000_000));
     let cases = [
         (r#"{"id":"e","type":"file.deleted","data":{"fileId":"f9"}}"#, "deleted"),
-        (r#"{"id":"e","type":"upload.pre-transform.success","data":{"fileId":"f1","name":"a.jpg","url":"u","height":10}}"#, "uploaded"),
-        (r#"{"id":"e","type":"upload.post-transform.success","data":{"fileId":"f1","name":"a.jpg","url":"u"},"request":{"x_request_id":"r"}}"#, "post"),
-        (r#"{"id":"e","type":"upload.post-transform.error","data":{"fileId":"f1","name":"a","path":"/a","transformation":{"error":{"reason":"bad"}}}}"#, "error"),
-        (r#"{"id":"e","type":"video.transformation.ready","data":{"asset":{"url":"u"},"transformation":{"type":"video-transformation"}}}"#, "video"),
+        (
+            r#"{"id":"e","type":"upload.pre-transform.success","data":{"fileId":"f1","name":"a.jpg","url":"u","height":10}}"#,
+            "uploaded",
+        ),
+        (
+            r#"{"id":"e","type":"upload.post-transform.success","data":{"fileId":"f1","name":"a.jpg","url":"u"},"request":{"x_request_id":"r"}}"#,
+            "post",
+        ),
+        (
+            r#"{"id":"e","type":"upload.post-transform.error","data":{"fileId":"f1","name":"a","path":"/a","transformation":{"error":{"reason":"bad"}}}}"#,
+            "error",
+        ),
+        (
+            r#"{"id":"e","type":"video.transformation.ready","data":{"asset":{"url":"u"},"transformation":{"type":"video-transformation"}}}"#,
+            "video",
+        ),
         (r#"{"id":"e","type":"file.teleported","data":{"x":1}}"#, "unknown"),
     ];
     for (body, want) in cases {
@@ -155,10 +210,20 @@ fn typed_events_with_unknown_fallback() {
 #[test]
 fn signatures_this_crate_makes_match_the_vectors() {
     let v = WebhookVerifier::new(SECRET).unwrap();
-    assert_eq!(v.sign_standard("msg_1", 1_700_000_000, BODY.as_bytes()), "v1,Htf8H8iRDCW7eqtvjEBMOTrW78grVzi2BVJQALMFNQo=");
+    assert_eq!(
+        v.sign_standard("msg_1", 1_700_000_000, BODY.as_bytes()),
+        "v1,Htf8H8iRDCW7eqtvjEBMOTrW78grVzi2BVJQALMFNQo="
+    );
     assert_eq!(
         v.sign_legacy(1_700_000_000_123, BODY.as_bytes()),
         "t=1700000000123,v1=d0dc26d36e09e293e5528a2c2e9a050549719c434892ac3c82c48827a8d4de66"
     );
     assert!(!format!("{v:?}").contains("imagekit_test_secret"));
+}
+
+#[test]
+fn unverified_parsing_is_explicit() {
+    let e = pixmize_imagekit::dangerous::parse_unverified(BODY.as_bytes()).unwrap();
+    assert_eq!(e.event_type, EventType::FileCreated);
+    assert!(pixmize_imagekit::dangerous::parse_unverified(b"nope").is_err());
 }

@@ -19,7 +19,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 async fn catch_all(server: &MockServer) {
     Mock::given(wiremock::matchers::any())
         .respond_with(|r: &Request| {
-            ResponseTemplate::new(500).set_body_json(json!({"message": format!("unmatched {} {}", r.method, r.url)}))
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"message": format!("unmatched {} {}", r.method, r.url)}))
         })
         .with_priority(u8::MAX)
         .mount(server)
@@ -64,7 +65,10 @@ async fn upload_sends_every_field_as_multipart() {
         .overwrite_tags(false)
         .overwrite_custom_metadata(true)
         .custom_metadata(cm)
-        .transformation(UploadTransformation::pre("w-300").then(PostTransformation::thumbnail(Some("h-100".into()))))
+        .transformation(
+            UploadTransformation::pre("w-300")
+                .then(PostTransformation::thumbnail(Some("h-100".into()))),
+        )
         .checks(r#""file.size" < "1mb""#)
         .description("a cat");
 
@@ -77,14 +81,36 @@ async fn upload_sends_every_field_as_multipart() {
     assert!(file.ai_tags.is_empty());
     assert!(file.extra.contains_key("brandNew"));
     let got = &server.received_requests().await.unwrap()[0];
-    assert!(got.headers.get("content-type").unwrap().to_str().unwrap().starts_with("multipart/form-data; boundary="));
+    assert!(
+        got.headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
     assert_eq!(
         multipart_names(&got.body),
         [
-            "file", "fileName", "useUniqueFileName", "tags", "folder", "isPrivateFile", "isPublished",
-            "customCoordinates", "responseFields", "extensions", "webhookUrl", "overwriteFile",
-            "overwriteAITags", "overwriteTags", "overwriteCustomMetadata", "customMetadata",
-            "transformation", "checks", "description",
+            "file",
+            "fileName",
+            "useUniqueFileName",
+            "tags",
+            "folder",
+            "isPrivateFile",
+            "isPublished",
+            "customCoordinates",
+            "responseFields",
+            "extensions",
+            "webhookUrl",
+            "overwriteFile",
+            "overwriteAITags",
+            "overwriteTags",
+            "overwriteCustomMetadata",
+            "customMetadata",
+            "transformation",
+            "checks",
+            "description",
         ]
     );
     let v = |k| multipart_value(&got.body, k).unwrap();
@@ -97,7 +123,10 @@ async fn upload_sends_every_field_as_multipart() {
         serde_json::from_str::<serde_json::Value>(&v("extensions")).unwrap(),
         json!([{"name": "remove-bg", "options": {}}, {"name": "google-auto-tagging", "minConfidence": 80, "maxTags": 5}])
     );
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&v("customMetadata")).unwrap(), json!({"brand": "Nike"}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&v("customMetadata")).unwrap(),
+        json!({"brand": "Nike"})
+    );
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&v("transformation")).unwrap(),
         json!({"pre": "w-300", "post": [{"type": "thumbnail", "value": "h-100"}]})
@@ -138,7 +167,8 @@ async fn client_side_auth_replaces_basic_auth() {
         .await;
     let (ik, _) = wired(&server.uri());
     let params = ik.auth_params().unwrap();
-    let req = UploadRequest::new(FileSource::url("https://example.com/a.jpg"), "a.jpg").client_auth(params.clone());
+    let req = UploadRequest::new(FileSource::url("https://example.com/a.jpg"), "a.jpg")
+        .client_auth(params.clone());
     ik.upload(req).await.unwrap();
     let got = &server.received_requests().await.unwrap()[0];
     assert!(got.headers.get("authorization").is_none());
@@ -155,7 +185,8 @@ async fn media_api_request_shapes() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     let ok = |v: serde_json::Value| ResponseTemplate::new(200).set_body_json(v);
-    let given = |m: &str, p: &str| Mock::given(method(m)).and(path(p)).and(header("authorization", BASIC));
+    let given =
+        |m: &str, p: &str| Mock::given(method(m)).and(path(p)).and(header("authorization", BASIC));
     let mounts: Vec<Mock> = vec![
         given("GET", "/v1/files/f1/details").respond_with(ok(file_json("f1"))),
         given("PATCH", "/v1/files/f1/details")
@@ -256,7 +287,10 @@ async fn media_api_request_shapes() {
     ik.delete_file_version("f1", "v0").await.unwrap();
     ik.restore_file_version("f1", "v0").await.unwrap();
     assert_eq!(ik.file_metadata("f1").await.unwrap().p_hash.as_deref(), Some("abc"));
-    assert_eq!(ik.remote_metadata("https://ik.imagekit.io/demo/a.jpg").await.unwrap().height, Some(3));
+    assert_eq!(
+        ik.remote_metadata("https://ik.imagekit.io/demo/a.jpg").await.unwrap().height,
+        Some(3)
+    );
     assert!(!ik.add_tags(&["f1", "f2"], &["x"]).await.unwrap().partial);
     let partial = ik.remove_tags(&["f1"], &["x"]).await.unwrap();
     assert!(partial.partial);
@@ -284,7 +318,8 @@ async fn media_api_request_shapes() {
     assert_eq!(f.label, "Cost");
     ik.delete_custom_metadata_field("c2").await.unwrap();
     assert_eq!(ik.usage("2024-01-01", "2024-01-31").await.unwrap().bandwidth_bytes, Some(5));
-    let origins = ik.request_json(http::Method::GET, "v1/accounts/origins", &[], None).await.unwrap();
+    let origins =
+        ik.request_json(http::Method::GET, "v1/accounts/origins", &[], None).await.unwrap();
     assert_eq!(origins[0]["id"], "o1");
     // `expect(1)` on every mock is checked when the server drops.
 }
@@ -348,8 +383,10 @@ async fn bulk_delete_partial_and_missing() {
     Mock::given(method("POST"))
         .and(path("/v1/files/batch/deleteByFileIds"))
         .and(body_json(json!({"fileIds": ["f1", "f2"]})))
-        .respond_with(ResponseTemplate::new(207).set_body_json(json!({"successfullyDeletedFileIds": ["f1"],
-            "errors": [{"fileId": "f2", "error": "locked"}]})))
+        .respond_with(
+            ResponseTemplate::new(207).set_body_json(json!({"successfullyDeletedFileIds": ["f1"],
+            "errors": [{"fileId": "f2", "error": "locked"}]})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -376,7 +413,10 @@ async fn bulk_delete_partial_and_missing() {
     assert_eq!(api.missing_file_ids(), ["zz"]);
     assert_eq!(api.help.as_deref(), Some("h"));
     assert_eq!(api.attempts, 1);
-    assert_eq!(e.to_string(), "ImageKit delete_files returned 404 Not Found: The requested file(s) does not exist.");
+    assert_eq!(
+        e.to_string(),
+        "ImageKit delete_files returned 404 Not Found: The requested file(s) does not exist."
+    );
 }
 
 #[tokio::test]
@@ -384,7 +424,11 @@ async fn undecodable_success_is_a_decode_error() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/files/f1/details"))
-        .respond_with(ResponseTemplate::new(200).insert_header("x-ik-requestId", "r9").set_body_string("<html>"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ik-requestId", "r9")
+                .set_body_string("<html>"),
+        )
         .mount(&server)
         .await;
     let (ik, _) = wired(&server.uri());

@@ -38,7 +38,8 @@ fn body(req: &Req) -> Result<Value, Response> {
     if req.body.is_empty() {
         return Ok(json!({}));
     }
-    let ct = req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct =
+        req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("application/json") {
         return Err(bad("The request body must be JSON (Content-Type: application/json)"));
     }
@@ -46,7 +47,10 @@ fn body(req: &Req) -> Result<Value, Response> {
 }
 
 fn str_field<'a>(b: &'a Value, k: &str) -> Result<&'a str, Response> {
-    b.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| bad(format!("Missing parameter {k}")))
+    b.get(k)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad(format!("Missing parameter {k}")))
 }
 
 fn bool_field(b: &Value, k: &str, default: bool) -> Result<bool, Response> {
@@ -61,15 +65,23 @@ fn str_list(b: &Value, k: &str) -> Result<Vec<String>, Response> {
     match b.get(k) {
         Some(Value::Array(a)) if !a.is_empty() => a
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad(format!("{k} must be an array of strings"))))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad(format!("{k} must be an array of strings")))
+            })
             .collect(),
         _ => Err(bad(format!("{k} must be a non-empty array"))),
     }
 }
 
 async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
-    let segs: Vec<String> =
-        req.path.split('/').skip(1).map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
+    let segs: Vec<String> = req
+        .path
+        .split('/')
+        .skip(1)
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let m = &req.method;
     let endpoint = shared.url_endpoint();
@@ -79,36 +91,62 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
         (Method::POST, ["v1", "files", "copy"]) => copy_file(shared, req),
         (Method::POST, ["v1", "files", "move"]) => move_file(shared, req),
         (Method::PUT, ["v1", "files", "rename"]) => rename_file(shared, req),
-        (Method::POST, ["v1", "files", op @ ("addTags" | "removeTags" | "removeAITags")]) => bulk_tags(shared, req, op),
+        (Method::POST, ["v1", "files", op @ ("addTags" | "removeTags" | "removeAITags")]) => {
+            bulk_tags(shared, req, op)
+        }
         (Method::POST, ["v1", "files", "purge"]) => purge(shared, req),
         (Method::GET, ["v1", "files", "purge", id]) => purge_status(shared, id),
         (Method::GET, ["v1", "files", id, "details"]) => {
             let store = shared.store();
-            let f = store.files.get(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
+            let f = store
+                .files
+                .get(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
             Ok(ok(&f.details(&endpoint, None)))
         }
         (Method::PATCH, ["v1", "files", id, "details"]) => update(shared, req, id),
         (Method::DELETE, ["v1", "files", id]) => {
             let mut store = shared.store();
-            store.files.remove(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
+            store
+                .files
+                .remove(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (Method::GET, ["v1", "files", id, "versions"]) => {
             let store = shared.store();
-            let f = store.files.get(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
-            let all: Vec<Value> = (0..f.versions.len()).map(|i| f.details(&endpoint, Some(i))).collect();
+            let f = store
+                .files
+                .get(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
+            let all: Vec<Value> =
+                (0..f.versions.len()).map(|i| f.details(&endpoint, Some(i))).collect();
             Ok(ok(&Value::Array(all)))
         }
         (Method::GET, ["v1", "files", id, "versions", vid]) => {
             let store = shared.store();
-            let f = store.files.get(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
-            let i = f.versions.iter().position(|v| v.id == *vid).ok_or_else(|| not_found("The requested version does not exist."))?;
+            let f = store
+                .files
+                .get(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
+            let i = f
+                .versions
+                .iter()
+                .position(|v| v.id == *vid)
+                .ok_or_else(|| not_found("The requested version does not exist."))?;
             Ok(ok(&f.details(&endpoint, Some(i))))
         }
         (Method::DELETE, ["v1", "files", id, "versions", vid]) => {
             let mut store = shared.store();
-            let f = store.files.get_mut(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
-            let i = f.versions.iter().position(|v| v.id == *vid).ok_or_else(|| not_found("The requested version does not exist."))?;
+            let f = store
+                .files
+                .get_mut(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
+            let i = f
+                .versions
+                .iter()
+                .position(|v| v.id == *vid)
+                .ok_or_else(|| not_found("The requested version does not exist."))?;
             if i == f.current {
                 return Err(bad("The current version of a file cannot be deleted"));
             }
@@ -122,8 +160,15 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
             let mut store = shared.store();
             let vid_new = store.new_id();
             let now = shared.now();
-            let f = store.files.get_mut(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
-            let i = f.versions.iter().position(|v| v.id == *vid).ok_or_else(|| not_found("The requested version does not exist."))?;
+            let f = store
+                .files
+                .get_mut(*id)
+                .ok_or_else(|| not_found("The requested file does not exist."))?;
+            let i = f
+                .versions
+                .iter()
+                .position(|v| v.id == *vid)
+                .ok_or_else(|| not_found("The requested version does not exist."))?;
             let mut v = f.versions[i].clone();
             v.id = vid_new;
             v.created = now;
@@ -135,15 +180,23 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
         (Method::GET, ["v1", "files", id, "metadata"]) => {
             let bytes = {
                 let store = shared.store();
-                let f = store.files.get(*id).ok_or_else(|| not_found("The requested file does not exist."))?;
+                let f = store
+                    .files
+                    .get(*id)
+                    .ok_or_else(|| not_found("The requested file does not exist."))?;
                 f.version().bytes.clone()
             };
             metadata(bytes.to_vec()).await
         }
         (Method::GET, ["v1", "metadata"]) => {
             let url = req.query_param("url").ok_or_else(|| bad("Missing parameter url"))?;
-            let rel = url.strip_prefix(endpoint.as_str()).ok_or_else(|| bad("The URL does not belong to this account"))?;
-            let path = format!("/{}", percent_decode_str(rel.split('?').next().unwrap_or_default()).decode_utf8_lossy());
+            let rel = url
+                .strip_prefix(endpoint.as_str())
+                .ok_or_else(|| bad("The URL does not belong to this account"))?;
+            let path = format!(
+                "/{}",
+                percent_decode_str(rel.split('?').next().unwrap_or_default()).decode_utf8_lossy()
+            );
             let bytes = shared.store().by_path(&path).map(|f| f.version().bytes.clone());
             let bytes = bytes.ok_or_else(|| not_found("The requested file does not exist."))?;
             metadata(bytes.to_vec()).await
@@ -154,7 +207,8 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
             if name.contains('/') {
                 return Err(bad("folderName cannot contain `/`"));
             }
-            let parent = normalize_folder(b.get("parentFolderPath").and_then(Value::as_str).unwrap_or("/"));
+            let parent =
+                normalize_folder(b.get("parentFolderPath").and_then(Value::as_str).unwrap_or("/"));
             let now = shared.now();
             shared.store().ensure_folder(&format!("{parent}{name}"), now);
             Ok(json_response(StatusCode::CREATED, &json!({})))
@@ -170,10 +224,15 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
             store.files.retain(|_, f| !f.folder.starts_with(&folder));
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        (Method::POST, ["v1", "bulkJobs", op @ ("copyFolder" | "moveFolder" | "renameFolder")]) => folder_job(shared, req, op),
+        (Method::POST, ["v1", "bulkJobs", op @ ("copyFolder" | "moveFolder" | "renameFolder")]) => {
+            folder_job(shared, req, op)
+        }
         (Method::GET, ["v1", "bulkJobs", id]) => {
             let mut store = shared.store();
-            let job = store.jobs.get_mut(*id).ok_or_else(|| not_found("The requested job does not exist."))?;
+            let job = store
+                .jobs
+                .get_mut(*id)
+                .ok_or_else(|| not_found("The requested job does not exist."))?;
             job.polls += 1;
             let status = if job.polls == 1 { "Pending" } else { "Completed" };
             let mut out = json!({"jobId": id, "type": job.kind, "status": status});
@@ -185,14 +244,23 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
         (Method::GET, ["v1", "customMetadataFields"]) => {
             let include_deleted = req.query_param("includeDeleted").as_deref() == Some("true");
             let store = shared.store();
-            let list: Vec<Value> = store.fields.iter().filter(|f| include_deleted || !f.deleted).map(FieldRec::json).collect();
+            let list: Vec<Value> = store
+                .fields
+                .iter()
+                .filter(|f| include_deleted || !f.deleted)
+                .map(FieldRec::json)
+                .collect();
             Ok(ok(&Value::Array(list)))
         }
         (Method::POST, ["v1", "customMetadataFields"]) => create_field(shared, req),
         (Method::PATCH, ["v1", "customMetadataFields", id]) => {
             let b = body(req)?;
             let mut store = shared.store();
-            let f = store.fields.iter_mut().find(|f| f.id == *id && !f.deleted).ok_or_else(|| not_found("No such custom metadata field"))?;
+            let f = store
+                .fields
+                .iter_mut()
+                .find(|f| f.id == *id && !f.deleted)
+                .ok_or_else(|| not_found("No such custom metadata field"))?;
             if b.get("label").is_none() && b.get("schema").is_none() {
                 return Err(bad("Give label or schema"));
             }
@@ -213,18 +281,28 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
         }
         (Method::DELETE, ["v1", "customMetadataFields", id]) => {
             let mut store = shared.store();
-            let f = store.fields.iter_mut().find(|f| f.id == *id && !f.deleted).ok_or_else(|| not_found("No such custom metadata field"))?;
+            let f = store
+                .fields
+                .iter_mut()
+                .find(|f| f.id == *id && !f.deleted)
+                .ok_or_else(|| not_found("No such custom metadata field"))?;
             f.deleted = true;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (Method::GET, ["v1", "accounts", "usage"]) => {
-            let start = req.query_param("startDate").ok_or_else(|| bad("Missing parameter startDate"))?;
+            let start =
+                req.query_param("startDate").ok_or_else(|| bad("Missing parameter startDate"))?;
             let end = req.query_param("endDate").ok_or_else(|| bad("Missing parameter endDate"))?;
             if super::parse_iso8601(&start).is_none() || super::parse_iso8601(&end).is_none() {
                 return Err(bad("startDate and endDate must be YYYY-MM-DD"));
             }
             let store = shared.store();
-            let storage: u64 = store.files.values().flat_map(|f| f.versions.iter()).map(|v| v.bytes.len() as u64).sum();
+            let storage: u64 = store
+                .files
+                .values()
+                .flat_map(|f| f.versions.iter())
+                .map(|v| v.bytes.len() as u64)
+                .sum();
             Ok(ok(&json!({
                 "bandwidthBytes": store.usage_bandwidth,
                 "mediaLibraryStorageBytes": storage,
@@ -267,7 +345,8 @@ fn list(shared: &Arc<Shared>, req: &Req) -> Reply {
         _ => None,
     };
     let path = get("path").map(normalize_folder);
-    let tags: Vec<&str> = get("tags").map(|t| t.split(',').map(str::trim).collect()).unwrap_or_default();
+    let tags: Vec<&str> =
+        get("tags").map(|t| t.split(',').map(str::trim).collect()).unwrap_or_default();
     let name = get("name");
     let now = shared.now();
     let endpoint = shared.url_endpoint();
@@ -326,7 +405,12 @@ fn list(shared: &Arc<Shared>, req: &Req) -> Reply {
         }
     };
     let (dir, field) = sort.split_once('_').ok_or_else(|| bad("Invalid sort"))?;
-    if !matches!(dir, "ASC" | "DESC") || !matches!(field, "NAME" | "CREATED" | "UPDATED" | "HEIGHT" | "WIDTH" | "SIZE" | "RELEVANCE") {
+    if !matches!(dir, "ASC" | "DESC")
+        || !matches!(
+            field,
+            "NAME" | "CREATED" | "UPDATED" | "HEIGHT" | "WIDTH" | "SIZE" | "RELEVANCE"
+        )
+    {
         return Err(bad("Invalid sort"));
     }
     entries.sort_by(|(va, fa), (vb, fb)| {
@@ -336,14 +420,28 @@ fn list(shared: &Arc<Shared>, req: &Req) -> Reply {
     if dir == "DESC" {
         entries.reverse();
     }
-    let all: Vec<Value> = folders.into_iter().chain(entries.into_iter().map(|(v, _)| v)).skip(skip).take(limit).collect();
+    let all: Vec<Value> = folders
+        .into_iter()
+        .chain(entries.into_iter().map(|(v, _)| v))
+        .skip(skip)
+        .take(limit)
+        .collect();
     Ok(ok(&Value::Array(all)))
 }
 
 fn update(shared: &Arc<Shared>, req: &Req, id: &str) -> Reply {
     let b = body(req)?;
     let obj = b.as_object().ok_or_else(|| bad("The body must be a JSON object"))?;
-    const KEYS: &[&str] = &["removeAITags", "webhookUrl", "extensions", "tags", "customCoordinates", "customMetadata", "description", "publish"];
+    const KEYS: &[&str] = &[
+        "removeAITags",
+        "webhookUrl",
+        "extensions",
+        "tags",
+        "customCoordinates",
+        "customMetadata",
+        "description",
+        "publish",
+    ];
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(bad(format!("Unknown parameter `{k}`")));
     }
@@ -354,13 +452,18 @@ fn update(shared: &Arc<Shared>, req: &Req, id: &str) -> Reply {
     let endpoint = shared.url_endpoint();
     let mut store = shared.store();
     if let Some(m) = obj.get("customMetadata").and_then(Value::as_object)
-        && let Some(k) = m.iter().find(|(k, v)| !v.is_null() && !store.field_exists(k)).map(|(k, _)| k.clone())
+        && let Some(k) =
+            m.iter().find(|(k, v)| !v.is_null() && !store.field_exists(k)).map(|(k, _)| k.clone())
     {
         return Err(bad(format!("Custom metadata field `{k}` does not exist")));
     }
-    let f = store.files.get_mut(id).ok_or_else(|| not_found("The requested file does not exist."))?;
+    let f =
+        store.files.get_mut(id).ok_or_else(|| not_found("The requested file does not exist."))?;
     if let Some(p) = obj.get("publish") {
-        f.is_published = p.get("isPublished").and_then(Value::as_bool).ok_or_else(|| bad("publish.isPublished is required"))?;
+        f.is_published = p
+            .get("isPublished")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| bad("publish.isPublished is required"))?;
         f.updated = now;
         return Ok(ok(&f.details(&endpoint, None)));
     }
@@ -392,7 +495,9 @@ fn update(shared: &Arc<Shared>, req: &Req, id: &str) -> Reply {
         Some(Value::String(s)) if s == "all" => f.ai_tags.clear(),
         Some(Value::Array(a)) => {
             let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
-            f.ai_tags.retain(|t| !t.get("name").and_then(Value::as_str).is_some_and(|n| names.contains(&n)));
+            f.ai_tags.retain(|t| {
+                !t.get("name").and_then(Value::as_str).is_some_and(|n| names.contains(&n))
+            });
         }
         Some(_) => return Err(bad("removeAITags must be \"all\" or an array")),
     }
@@ -414,14 +519,18 @@ fn bulk_delete(shared: &Arc<Shared>, req: &Req) -> Reply {
     let b = body(req)?;
     let ids = str_list(&b, "fileIds")?;
     let mut store = shared.store();
-    let missing: Vec<&String> = ids.iter().filter(|id| !store.files.contains_key(id.as_str())).collect();
+    let missing: Vec<&String> =
+        ids.iter().filter(|id| !store.files.contains_key(id.as_str())).collect();
     if missing.len() == ids.len() {
         return Ok(json_response(
             StatusCode::NOT_FOUND,
             &json!({"message": "The requested file(s) does not exist.", "help": super::HELP, "missingFileIds": missing}),
         ));
     }
-    let errors: Vec<Value> = missing.iter().map(|id| json!({"fileId": id, "error": "The file does not exist"})).collect();
+    let errors: Vec<Value> = missing
+        .iter()
+        .map(|id| json!({"fileId": id, "error": "The file does not exist"}))
+        .collect();
     let mut deleted = Vec::new();
     for id in &ids {
         if store.files.remove(id.as_str()).is_some() {
@@ -431,7 +540,10 @@ fn bulk_delete(shared: &Arc<Shared>, req: &Req) -> Reply {
     if errors.is_empty() {
         Ok(ok(&json!({"successfullyDeletedFileIds": deleted})))
     } else {
-        Ok(json_response(StatusCode::MULTI_STATUS, &json!({"successfullyDeletedFileIds": deleted, "errors": errors})))
+        Ok(json_response(
+            StatusCode::MULTI_STATUS,
+            &json!({"successfullyDeletedFileIds": deleted, "errors": errors}),
+        ))
     }
 }
 
@@ -449,7 +561,13 @@ fn copy_file(shared: &Arc<Shared>, req: &Req) -> Reply {
 
 /// Copies `f` into `dest` (overwriting a file of the same name with a new
 /// version).
-fn place_copy(store: &mut Store, mut f: StoredFile, dest: &str, include_versions: bool, now: std::time::SystemTime) {
+fn place_copy(
+    store: &mut Store,
+    mut f: StoredFile,
+    dest: &str,
+    include_versions: bool,
+    now: std::time::SystemTime,
+) {
     store.ensure_folder(dest, now);
     let target = format!("{dest}{}", f.name);
     if !include_versions {
@@ -485,7 +603,10 @@ fn move_file(shared: &Arc<Shared>, req: &Req) -> Reply {
     let id = store.id_by_path(src).ok_or_else(|| not_found("No file found with filePath"))?;
     let name = store.files.get(&id).map(|f| f.name.clone()).unwrap_or_default();
     if store.id_by_path(&format!("{dest}{name}")).is_some_and(|other| other != id) {
-        return Err(error(StatusCode::CONFLICT, "A file with the same name already exists at the destination."));
+        return Err(error(
+            StatusCode::CONFLICT,
+            "A file with the same name already exists at the destination.",
+        ));
     }
     store.ensure_folder(&dest, now);
     if let Some(f) = store.files.get_mut(&id) {
@@ -508,7 +629,10 @@ fn rename_file(shared: &Arc<Shared>, req: &Req) -> Reply {
     let id = store.id_by_path(path).ok_or_else(|| not_found("No file found with filePath"))?;
     let folder = store.files.get(&id).map(|f| f.folder.clone()).unwrap_or_default();
     if store.id_by_path(&format!("{folder}{new_name}")).is_some() {
-        return Err(error(StatusCode::CONFLICT, "File with the new name already exists in the same folder."));
+        return Err(error(
+            StatusCode::CONFLICT,
+            "File with the new name already exists in the same folder.",
+        ));
     }
     if let Some(f) = store.files.get_mut(&id) {
         f.name = new_name.to_owned();
@@ -545,7 +669,11 @@ fn bulk_tags(shared: &Arc<Shared>, req: &Req, op: &str) -> Reply {
                         }
                     }
                     "removeTags" => f.tags.retain(|t| !tags.contains(t)),
-                    _ => f.ai_tags.retain(|t| !t.get("name").and_then(Value::as_str).is_some_and(|n| tags.iter().any(|x| x == n))),
+                    _ => f.ai_tags.retain(|t| {
+                        !t.get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| tags.iter().any(|x| x == n))
+                    }),
                 }
                 f.updated = now;
                 updated.push(id.clone());
@@ -570,7 +698,9 @@ fn purge(shared: &Arc<Shared>, req: &Req) -> Reply {
     let b = body(req)?;
     let url = str_field(&b, "url")?;
     let endpoint = shared.url_endpoint();
-    let rel = url.strip_prefix(endpoint.as_str()).ok_or_else(|| bad("The URL does not belong to one of your URL endpoints"))?;
+    let rel = url
+        .strip_prefix(endpoint.as_str())
+        .ok_or_else(|| bad("The URL does not belong to one of your URL endpoints"))?;
     let (prefix, wildcard) = match rel.strip_suffix('*') {
         Some(p) => (p, true),
         None => (rel, false),
@@ -585,7 +715,8 @@ fn purge(shared: &Arc<Shared>, req: &Req) -> Reply {
 
 fn purge_status(shared: &Arc<Shared>, id: &str) -> Reply {
     let mut store = shared.store();
-    let polls = store.purges.get_mut(id).ok_or_else(|| not_found("No purge request with this id"))?;
+    let polls =
+        store.purges.get_mut(id).ok_or_else(|| not_found("No purge request with this id"))?;
     *polls += 1;
     Ok(ok(&json!({"status": if *polls == 1 { "Pending" } else { "Completed" }})))
 }
@@ -603,7 +734,8 @@ fn folder_job(shared: &Arc<Shared>, req: &Req, op: &str) -> Reply {
             }
             let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
             let target = format!("{dest}{name}/");
-            let files: Vec<StoredFile> = store.files.values().filter(|f| f.folder.starts_with(&src)).cloned().collect();
+            let files: Vec<StoredFile> =
+                store.files.values().filter(|f| f.folder.starts_with(&src)).cloned().collect();
             let include = bool_field(&b, "includeVersions", false)?;
             for f in files {
                 let new_folder = format!("{target}{}", &f.folder[src.len()..]);
@@ -633,7 +765,8 @@ fn folder_job(shared: &Arc<Shared>, req: &Req, op: &str) -> Reply {
             for f in store.files.values_mut().filter(|f| f.folder.starts_with(&src)) {
                 f.folder = format!("{target}{}", &f.folder[src.len()..]);
             }
-            let moved: Vec<String> = store.folders.keys().filter(|k| k.starts_with(&src)).cloned().collect();
+            let moved: Vec<String> =
+                store.folders.keys().filter(|k| k.starts_with(&src)).cloned().collect();
             for k in moved {
                 if let Some(v) = store.folders.remove(&k) {
                     store.folders.insert(format!("{target}{}", &k[src.len()..]), v);
@@ -655,9 +788,18 @@ fn create_field(shared: &Arc<Shared>, req: &Req) -> Reply {
     let b = body(req)?;
     let name = str_field(&b, "name")?.to_owned();
     let label = str_field(&b, "label")?.to_owned();
-    let schema = b.get("schema").and_then(Value::as_object).ok_or_else(|| bad("Missing parameter schema"))?;
-    let kind = schema.get("type").and_then(Value::as_str).ok_or_else(|| bad("Missing parameter schema.type"))?;
-    if !matches!(kind, "Text" | "Textarea" | "Number" | "Date" | "Boolean" | "SingleSelect" | "MultiSelect") {
+    let schema = b
+        .get("schema")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("Missing parameter schema"))?;
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("Missing parameter schema.type"))?;
+    if !matches!(
+        kind,
+        "Text" | "Textarea" | "Number" | "Date" | "Boolean" | "SingleSelect" | "MultiSelect"
+    ) {
         return Err(bad("Invalid schema.type"));
     }
     if kind.ends_with("Select") && !schema.get("selectOptions").is_some_and(Value::is_array) {
@@ -675,7 +817,9 @@ fn create_field(shared: &Arc<Shared>, req: &Req) -> Reply {
 }
 
 async fn metadata(bytes: Vec<u8>) -> Reply {
-    let out = tokio::task::spawn_blocking(move || metadata_of(&bytes)).await.map_err(|_| bad("metadata failed"))?;
+    let out = tokio::task::spawn_blocking(move || metadata_of(&bytes))
+        .await
+        .map_err(|_| bad("metadata failed"))?;
     out.map(|v| ok(&v)).ok_or_else(|| bad("The file is not an image"))
 }
 
@@ -684,11 +828,21 @@ async fn metadata(bytes: Vec<u8>) -> Reply {
 fn metadata_of(bytes: &[u8]) -> Option<Value> {
     use pixmize_core::codec::{self, DecodeOptions, Limits};
     let info = codec::probe(bytes, &Limits::default()).ok()?;
-    let thumb = LocalProcessor::new().process_sync(Job::new(bytes.to_vec(), "w-8,h-8,c-force,e-grayscale,f-png".parse().ok()?)).ok()?;
-    let grey = codec::decode(&thumb.bytes, &DecodeOptions::default()).ok()?.image.to_luma8().into_raw();
+    let thumb = LocalProcessor::new()
+        .process_sync(Job::new(bytes.to_vec(), "w-8,h-8,c-force,e-grayscale,f-png".parse().ok()?))
+        .ok()?;
+    let grey =
+        codec::decode(&thumb.bytes, &DecodeOptions::default()).ok()?.image.to_luma8().into_raw();
     let mean = grey.iter().map(|p| u32::from(*p)).sum::<u32>() as f64 / grey.len().max(1) as f64;
-    let hash = grey.iter().take(64).enumerate().fold(0u64, |h, (i, p)| if f64::from(*p) > mean { h | (1 << (63 - i)) } else { h });
-    let has_alpha = matches!(info.format, codec::ImageFormat::Png | codec::ImageFormat::Webp | codec::ImageFormat::Gif);
+    let hash = grey
+        .iter()
+        .take(64)
+        .enumerate()
+        .fold(0u64, |h, (i, p)| if f64::from(*p) > mean { h | (1 << (63 - i)) } else { h });
+    let has_alpha = matches!(
+        info.format,
+        codec::ImageFormat::Png | codec::ImageFormat::Webp | codec::ImageFormat::Gif
+    );
     let mut m = Map::new();
     m.insert("height".into(), json!(info.height));
     m.insert("width".into(), json!(info.width));

@@ -88,7 +88,11 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
     // The path after the endpoint, as sent (percent-encoded).
     let rel = req.path.strip_prefix("/cdn/").unwrap_or_default().to_owned();
     // Query pairs as sent, in order; the signature covers them verbatim.
-    let raw_pairs: Vec<&str> = req.query.as_deref().map(|q| q.split('&').filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    let raw_pairs: Vec<&str> = req
+        .query
+        .as_deref()
+        .map(|q| q.split('&').filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
     let mut sig = None;
     let mut expiry = None;
     let mut kept = Vec::new();
@@ -145,7 +149,9 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
 
     // `tr:` path segment, then the file path.
     let (path_tr, file_rel) = match rel.split_once('/') {
-        Some((first, rest)) if first.starts_with("tr:") => (Some(first[3..].to_owned()), rest.to_owned()),
+        Some((first, rest)) if first.starts_with("tr:") => {
+            (Some(first[3..].to_owned()), rest.to_owned())
+        }
         _ => (None, rel.clone()),
     };
     let file_path = format!("/{}", percent_decode_str(&file_rel).decode_utf8_lossy());
@@ -167,11 +173,14 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
     for tr in [path_tr, query_tr].into_iter().flatten() {
         match parse_tr(&tr) {
             Ok(t) => chain.extend(t.into_steps()),
-            Err(e) => return error(StatusCode::BAD_REQUEST, &format!("Invalid transformation: {e}")),
+            Err(e) => {
+                return error(StatusCode::BAD_REQUEST, &format!("Invalid transformation: {e}"));
+            }
         }
     }
     let t: Transformation = chain.into_iter().collect();
-    let is_original = t.steps().iter().any(|s| s.params().is_some_and(|p| p.original == Some(true)));
+    let is_original =
+        t.steps().iter().any(|s| s.params().is_some_and(|p| p.original == Some(true)));
     let format = codec::detect(&bytes);
     let (body, content_type, dropped) = if t.is_empty() || is_original || format.is_none() {
         let ct = format.map_or("application/octet-stream", ImageFormat::mime_type).to_owned();
@@ -187,10 +196,13 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
             .unwrap_or_else(|| vec![ImageFormat::Jpeg, ImageFormat::Png]);
         let input = bytes.to_vec();
         let job = Job::new(input, stripped).accept(accept);
-        let out = tokio::task::spawn_blocking(move || LocalProcessor::new().process_sync(job)).await;
+        let out =
+            tokio::task::spawn_blocking(move || LocalProcessor::new().process_sync(job)).await;
         match out {
             Ok(Ok(p)) => (p.bytes, p.format.mime_type().to_owned(), dropped),
-            Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, &format!("Transformation failed: {e}")),
+            Ok(Err(e)) => {
+                return error(StatusCode::BAD_REQUEST, &format!("Transformation failed: {e}"));
+            }
             Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Transformation failed"),
         }
     };
@@ -214,7 +226,13 @@ fn parse_tr(tr: &str) -> Result<Transformation, pixmize_core::ParseError> {
     }
 }
 
-fn deliver(body: Vec<u8>, content_type: &str, attachment: bool, dropped: &[&str], cache: &'static str) -> Response {
+fn deliver(
+    body: Vec<u8>,
+    content_type: &str,
+    attachment: bool,
+    dropped: &[&str],
+    cache: &'static str,
+) -> Response {
     let len = body.len();
     let mut r = Response::new(Body::from(body));
     let h = r.headers_mut();

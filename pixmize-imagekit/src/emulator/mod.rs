@@ -53,7 +53,7 @@
 //!   `ik-s`/`ik-t`, and private files need a signature. Drafts
 //!   (`isPublished=false`) are not delivered. Answers are cached by URL as
 //!   a CDN would: a deleted file stays deliverable until its URL is purged.
-//! * **Media API**: every endpoint of [`ImageKit`](crate::ImageKit) (list
+//! * **Media API**: every endpoint of [`ImageKit`] (list
 //!   and search with the full search-query language, details, update,
 //!   publish, delete, bulk delete with 207/404, copy, move, rename,
 //!   versions, metadata, bulk tags, folders, bulk jobs, purge, custom
@@ -110,7 +110,7 @@ const HELP: &str = "For support kindly contact us at support@imagekit.io.";
 pub enum FaultRoute {
     /// Every request.
     Any,
-    /// `POST /api/v1/files/upload`.
+    /// `POST /api/v1/files/upload` and `POST /api/v2/files/upload`.
     Upload,
     /// The media API (`/v1/…`).
     Api,
@@ -404,8 +404,12 @@ impl Emulator {
         let rand = || uuid::Uuid::new_v4().simple().to_string();
         let shared = Arc::new(Shared {
             public_key: self.public_key.unwrap_or_else(|| format!("public_emu_{}", &rand()[..20])),
-            private_key: self.private_key.unwrap_or_else(|| format!("private_emu_{}", &rand()[..24])),
-            webhook_secret: self.webhook_secret.unwrap_or_else(|| format!("whsec_emu_{}", &rand()[..24])),
+            private_key: self
+                .private_key
+                .unwrap_or_else(|| format!("private_emu_{}", &rand()[..24])),
+            webhook_secret: self
+                .webhook_secret
+                .unwrap_or_else(|| format!("whsec_emu_{}", &rand()[..24])),
             base: format!("http://{addr}/"),
             clock: self.clock,
             max_upload_bytes: self.max_upload_bytes,
@@ -611,7 +615,11 @@ struct KillableStream {
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         if self.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(std::io::ErrorKind::ConnectionAborted.into()));
         }
@@ -620,7 +628,11 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         if self.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(std::io::ErrorKind::ConnectionAborted.into()));
         }
@@ -695,14 +707,18 @@ impl Req {
     }
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectInfo<Conn>, request: Request) -> Response {
+async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, shared.max_upload_bytes.saturating_mul(2).max(1 << 20))
         .await
         .unwrap_or_default();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let route = if path == "/api/v1/files/upload" {
+    let route = if path == "/api/v1/files/upload" || path == "/api/v2/files/upload" {
         Route::Upload
     } else if path.starts_with("/v1/") {
         Route::Api
@@ -760,7 +776,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectI
         Some(FaultAction::StatusWithHeaders(code, headers)) => {
             let mut r = error_status(code);
             for (k, v) in headers {
-                if let (Ok(k), Ok(v)) = (http::HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v)) {
+                if let (Ok(k), Ok(v)) =
+                    (http::HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&v))
+                {
                     r.headers_mut().insert(k, v);
                 }
             }
@@ -826,7 +844,8 @@ fn error_status(code: u16) -> Response {
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut r = Response::new(Body::from(value.to_string()));
     *r.status_mut() = status;
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -857,15 +876,23 @@ pub(crate) fn basic_auth(shared: &Shared, headers: &HeaderMap) -> BasicAuth {
     // `key:` (the official form), `key:anything`, or the bare key.
     let user = decoded.split(|b| *b == b':').next().unwrap_or_default();
     use subtle::ConstantTimeEq as _;
-    if bool::from(user.ct_eq(shared.private_key.as_bytes())) { BasicAuth::Valid } else { BasicAuth::Invalid }
+    if bool::from(user.ct_eq(shared.private_key.as_bytes())) {
+        BasicAuth::Valid
+    } else {
+        BasicAuth::Invalid
+    }
 }
 
 /// The 401/403 answers for a request without valid Basic auth.
 pub(crate) fn auth_error(auth: &BasicAuth) -> Option<Response> {
     match auth {
         BasicAuth::Valid => None,
-        BasicAuth::Missing => Some(error(StatusCode::UNAUTHORIZED, "Your request does not contain private API key.")),
-        BasicAuth::Invalid => Some(error(StatusCode::FORBIDDEN, "Your account cannot be authenticated.")),
+        BasicAuth::Missing => {
+            Some(error(StatusCode::UNAUTHORIZED, "Your request does not contain private API key."))
+        }
+        BasicAuth::Invalid => {
+            Some(error(StatusCode::FORBIDDEN, "Your account cannot be authenticated."))
+        }
     }
 }
 
@@ -902,7 +929,9 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let days = crate::client::days_from_civil(y, m, d);
     let total = days * 86_400 + h * 3600 + mi * 60;
     let total = u64::try_from(total).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(total) + Duration::from_secs_f64(sec.max(0.0)))
+    Some(
+        SystemTime::UNIX_EPOCH + Duration::from_secs(total) + Duration::from_secs_f64(sec.max(0.0)),
+    )
 }
 
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -936,7 +965,9 @@ mod tests {
 
     #[test]
     fn faults_match() {
-        let f = Fault::status(500).on(FaultRoute::PathPrefix("/v1/files".into())).method(Method::DELETE);
+        let f = Fault::status(500)
+            .on(FaultRoute::PathPrefix("/v1/files".into()))
+            .method(Method::DELETE);
         assert!(f.matches(&Method::DELETE, Route::Api, "/v1/files/abc"));
         assert!(!f.matches(&Method::GET, Route::Api, "/v1/files/abc"));
         assert!(!f.matches(&Method::DELETE, Route::Api, "/v1/folder"));

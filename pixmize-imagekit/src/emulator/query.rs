@@ -108,7 +108,9 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 }
                 out.push(Tok::Str(s));
             }
-            _ if ch.is_ascii_digit() || (ch == '-' && c.get(i + 1).is_some_and(char::is_ascii_digit)) => {
+            _ if ch.is_ascii_digit()
+                || (ch == '-' && c.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
                 let start = i;
                 i += 1;
                 while i < c.len() && (c[i].is_ascii_digit() || c[i] == '.') {
@@ -184,11 +186,15 @@ impl Parser {
         let op = match self.next() {
             Some(Tok::Op(o)) => o.to_owned(),
             Some(Tok::Word(w)) if w == "IN" || w == "HAS" => w,
-            Some(Tok::Word(w)) if w == "EXISTS" => return Ok(Expr::Exists { field, negated: false }),
+            Some(Tok::Word(w)) if w == "EXISTS" => {
+                return Ok(Expr::Exists { field, negated: false });
+            }
             Some(Tok::Word(w)) if w == "NOT" => match self.next() {
                 Some(Tok::Op("=")) => "NOT =".to_owned(),
                 Some(Tok::Word(w)) if w == "IN" => "NOT IN".to_owned(),
-                Some(Tok::Word(w)) if w == "EXISTS" => return Ok(Expr::Exists { field, negated: true }),
+                Some(Tok::Word(w)) if w == "EXISTS" => {
+                    return Ok(Expr::Exists { field, negated: true });
+                }
                 other => return Err(format!("unexpected {other:?} after NOT")),
             },
             other => return Err(format!("expected an operator after `{field}`, found {other:?}")),
@@ -238,8 +244,21 @@ pub(crate) fn parse(s: &str) -> Result<Expr, String> {
 }
 
 const FIELDS: &[&str] = &[
-    "name", "tags", "type", "createdAt", "updatedAt", "height", "width", "size", "format", "private",
-    "published", "transparency", "filePath", "fileType", "description",
+    "name",
+    "tags",
+    "type",
+    "createdAt",
+    "updatedAt",
+    "height",
+    "width",
+    "size",
+    "format",
+    "private",
+    "published",
+    "transparency",
+    "filePath",
+    "fileType",
+    "description",
 ];
 
 fn check_fields(e: &Expr) -> Result<(), String> {
@@ -385,7 +404,9 @@ fn scalar_match(fv: &FieldVal, field: &str, op: &str, value: &Val, now: SystemTi
             _ => false,
         },
         (FieldVal::Time(t), Val::Str(s)) => time_of(s, now).is_some_and(|b| {
-            let secs = |x: SystemTime| x.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+            let secs = |x: SystemTime| {
+                x.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+            };
             cmp_num(secs(*t), op, secs(b))
         }),
         (FieldVal::List(items), v) => {
@@ -403,7 +424,9 @@ fn scalar_match(fv: &FieldVal, field: &str, op: &str, value: &Val, now: SystemTi
             (Value::Bool(a), Val::Bool(b)) => (op == "=") == (a == b),
             (Value::Array(items), v) => {
                 let b = val_str(v);
-                let any = items.iter().any(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned) == b);
+                let any = items
+                    .iter()
+                    .any(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned) == b);
                 if op == "NOT =" { !any } else { any }
             }
             _ => false,
@@ -424,8 +447,12 @@ pub(crate) fn eval(e: &Expr, f: &StoredFile, now: SystemTime) -> bool {
         Expr::Cmp { field, op, value } => {
             let fv = field_of(f, field);
             match (op.as_str(), value) {
-                ("IN", Val::List(items)) => items.iter().any(|v| scalar_match(&fv, field, "=", v, now)),
-                ("NOT IN", Val::List(items)) => !items.iter().any(|v| scalar_match(&fv, field, "=", v, now)),
+                ("IN", Val::List(items)) => {
+                    items.iter().any(|v| scalar_match(&fv, field, "=", v, now))
+                }
+                ("NOT IN", Val::List(items)) => {
+                    !items.iter().any(|v| scalar_match(&fv, field, "=", v, now))
+                }
                 _ => scalar_match(&fv, field, op, value, now),
             }
         }
@@ -438,13 +465,21 @@ mod tests {
 
     #[test]
     fn parses_the_docs_example() {
-        let e = parse(r#"(size < "1mb" AND width > 500) OR (tags IN ["summer-sale","banner"])"#).unwrap();
+        let e = parse(r#"(size < "1mb" AND width > 500) OR (tags IN ["summer-sale","banner"])"#)
+            .unwrap();
         let Expr::Or(items) = &e else { panic!("{e:?}") };
         assert_eq!(items.len(), 2);
         assert!(matches!(&items[0], Expr::And(v) if v.len() == 2));
         assert!(parse(r#""customMetadata.brand" NOT IN ["a"] AND private = true"#).is_ok());
         assert!(parse(r#"name NOT EXISTS"#).is_ok());
-        for bad in ["name =", "(name = \"a\"", "bogus = 1", "name IN \"a\"", "tags = [1]", "name = \"a\" foo"] {
+        for bad in [
+            "name =",
+            "(name = \"a\"",
+            "bogus = 1",
+            "name IN \"a\"",
+            "tags = [1]",
+            "name = \"a\" foo",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -31,7 +31,10 @@ impl Version {
             name,
             width: info.map(|i| i.width),
             height: info.map(|i| i.height),
-            has_alpha: matches!(format, Some(ImageFormat::Png | ImageFormat::Webp | ImageFormat::Gif)),
+            has_alpha: matches!(
+                format,
+                Some(ImageFormat::Png | ImageFormat::Webp | ImageFormat::Gif)
+            ),
             format,
             bytes,
             created,

@@ -70,10 +70,30 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
     }
     let auth = basic_auth(shared, &req.headers);
     let (text, file) = read_form(&req).await?;
-    let client_auth = ["signature", "token", "expire", "publicKey"].iter().any(|k| text.contains_key(*k));
-    match (&auth, client_auth) {
+    if req.path == "/api/v2/files/upload" {
+        if !matches!(auth, BasicAuth::Missing) {
+            return Err(bad("Your request contains both a token and basic auth"));
+        }
+        check_v2_token(shared, &text)?;
+    } else {
+        check_v1_auth(shared, &auth, &text)?;
+    }
+    upload(shared, text, file).await
+}
+
+fn check_v1_auth(
+    shared: &Shared,
+    auth: &BasicAuth,
+    text: &BTreeMap<String, String>,
+) -> Result<(), Response> {
+    let client_auth =
+        ["signature", "token", "expire", "publicKey"].iter().any(|k| text.contains_key(*k));
+    match (auth, client_auth) {
         (BasicAuth::Missing, false) => {
-            return Err(error(StatusCode::UNAUTHORIZED, "Your request does not contain private API key."));
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "Your request does not contain private API key.",
+            ));
         }
         (BasicAuth::Valid | BasicAuth::Invalid, true) => {
             return Err(bad("Your request contains both signature and basic auth parameter"));
@@ -81,16 +101,71 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
         (BasicAuth::Invalid, false) => {
             return Err(error(StatusCode::FORBIDDEN, "Your account cannot be authenticated."));
         }
-        (BasicAuth::Missing, true) => check_client_auth(shared, &text)?,
+        (BasicAuth::Missing, true) => check_client_auth(shared, text)?,
         (BasicAuth::Valid, false) => {}
     }
+    Ok(())
+}
 
+/// Upload API V2: `token` is an HS256 JWT by the private key, `kid` = the
+/// public key, whose payload holds every other field as a string plus
+/// `iat` and `exp` (at most one hour apart).
+fn check_v2_token(shared: &Shared, text: &BTreeMap<String, String>) -> Result<(), Response> {
+    use hmac::{Hmac, Mac};
+    let token =
+        text.get("token").ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Missing token"))?;
+    let invalid = || error(StatusCode::UNAUTHORIZED, "Invalid token");
+    let parts: Vec<&str> = token.split('.').collect();
+    let [h, p, sig] = parts.as_slice() else { return Err(invalid()) };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header: Value =
+        serde_json::from_slice(&b64.decode(h).map_err(|_| invalid())?).map_err(|_| invalid())?;
+    if header["alg"] != "HS256" || header["kid"] != shared.public_key.as_str() {
+        return Err(invalid());
+    }
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(shared.private_key.as_bytes())
+        .map_err(|_| invalid())?;
+    mac.update(format!("{h}.{p}").as_bytes());
+    mac.verify_slice(&b64.decode(sig).map_err(|_| invalid())?).map_err(|_| invalid())?;
+    let payload: Map<String, Value> =
+        serde_json::from_slice(&b64.decode(p).map_err(|_| invalid())?).map_err(|_| invalid())?;
+    let (iat, exp) =
+        (payload.get("iat").and_then(Value::as_u64), payload.get("exp").and_then(Value::as_u64));
+    let (Some(iat), Some(exp)) = (iat, exp) else {
+        return Err(bad("The token needs integer iat and exp"));
+    };
+    if exp <= iat || exp - iat > 3600 {
+        return Err(bad("The token must expire within one hour of iat"));
+    }
+    if exp <= crate::client::unix_secs(shared.now()) {
+        return Err(error(StatusCode::UNAUTHORIZED, "The token has expired"));
+    }
+    let claimed: BTreeMap<&str, &str> = payload
+        .iter()
+        .filter(|(k, _)| *k != "iat" && *k != "exp")
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("\u{0}")))
+        .collect();
+    let sent: BTreeMap<&str, &str> =
+        text.iter().filter(|(k, _)| *k != "token").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if claimed != sent {
+        return Err(bad("The upload fields do not match the token"));
+    }
+    Ok(())
+}
+
+async fn upload(
+    shared: &Arc<Shared>,
+    text: BTreeMap<String, String>,
+    file: Option<FilePart>,
+) -> Reply {
     let bool_field = |k: &str, default: bool| -> Result<bool, Response> {
         match text.get(k).map(String::as_str) {
             None => Ok(default),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            Some(_) => Err(bad(format!("Invalid value for {k}. It should be either true or false."))),
+            Some(_) => {
+                Err(bad(format!("Invalid value for {k}. It should be either true or false.")))
+            }
         }
     };
     let use_unique = bool_field("useUniqueFileName", true)?;
@@ -122,13 +197,23 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
     }
     let custom_coordinates = match text.get("customCoordinates") {
         None => None,
-        Some(c) if c.split(',').count() == 4 && c.split(',').all(|p| p.trim().parse::<f64>().is_ok()) => Some(c.clone()),
-        Some(_) => return Err(bad("Invalid customCoordinates. It should be in the format x,y,width,height.")),
+        Some(c)
+            if c.split(',').count() == 4
+                && c.split(',').all(|p| p.trim().parse::<f64>().is_ok()) =>
+        {
+            Some(c.clone())
+        }
+        Some(_) => {
+            return Err(bad(
+                "Invalid customCoordinates. It should be in the format x,y,width,height.",
+            ));
+        }
     };
     let response_fields: Vec<String> = match text.get("responseFields") {
         None => Vec::new(),
         Some(r) => {
-            let list: Vec<String> = r.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            let list: Vec<String> =
+                r.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
             if let Some(badf) = list.iter().find(|f| !RESPONSE_FIELDS.contains(&f.as_str())) {
                 return Err(bad(format!("Invalid responseFields value `{badf}`")));
             }
@@ -138,8 +223,16 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
     let extensions: Vec<Value> = match text.get("extensions") {
         None => Vec::new(),
         Some(e) => match serde_json::from_str::<Value>(e) {
-            Ok(Value::Array(a)) if a.iter().all(|x| x.get("name").and_then(Value::as_str).is_some()) => a,
-            _ => return Err(bad("Invalid extensions parameter. It should be a JSON array of extensions.")),
+            Ok(Value::Array(a))
+                if a.iter().all(|x| x.get("name").and_then(Value::as_str).is_some()) =>
+            {
+                a
+            }
+            _ => {
+                return Err(bad(
+                    "Invalid extensions parameter. It should be a JSON array of extensions.",
+                ));
+            }
         },
     };
     if let Some(u) = text.get("webhookUrl")
@@ -163,11 +256,15 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
     let pre: Option<Transformation> = match text.get("transformation") {
         None => None,
         Some(t) => {
-            let v: Value = serde_json::from_str(t).map_err(|_| bad("Invalid transformation parameter. It should be JSON."))?;
+            let v: Value = serde_json::from_str(t)
+                .map_err(|_| bad("Invalid transformation parameter. It should be JSON."))?;
             if let Some(post) = v.get("post") {
                 let ok = post.as_array().is_some_and(|a| {
                     a.iter().all(|p| {
-                        matches!(p.get("type").and_then(Value::as_str), Some("transformation" | "gif-to-video" | "thumbnail" | "abs"))
+                        matches!(
+                            p.get("type").and_then(Value::as_str),
+                            Some("transformation" | "gif-to-video" | "thumbnail" | "abs")
+                        )
                     })
                 });
                 if !ok {
@@ -176,7 +273,9 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
             }
             match v.get("pre").and_then(Value::as_str) {
                 None => None,
-                Some(p) => Some(p.parse().map_err(|e| bad(format!("Invalid pre transformation: {e}")))?),
+                Some(p) => {
+                    Some(p.parse().map_err(|e| bad(format!("Invalid pre transformation: {e}")))?)
+                }
             }
         }
     };
@@ -195,10 +294,12 @@ async fn run(shared: &Arc<Shared>, req: Req) -> Reply {
     if let Some(t) = pre {
         let stripped = super::cdn::strip_cloud_only(&t).0;
         let input = bytes.to_vec();
-        let out = tokio::task::spawn_blocking(move || LocalProcessor::new().process_sync(Job::new(input, stripped)))
-            .await
-            .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "pre-transformation failed"))?
-            .map_err(|e| bad(format!("Pre-transformation failed: {e}")))?;
+        let out = tokio::task::spawn_blocking(move || {
+            LocalProcessor::new().process_sync(Job::new(input, stripped))
+        })
+        .await
+        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "pre-transformation failed"))?
+        .map_err(|e| bad(format!("Pre-transformation failed: {e}")))?;
         bytes = Bytes::from(out.bytes);
     }
 
@@ -331,7 +432,8 @@ enum FilePart {
 }
 
 async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePart>), Response> {
-    let ct = req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct =
+        req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("multipart/form-data") {
         return Err(bad("The request must be multipart/form-data"));
     }
@@ -339,7 +441,8 @@ async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePa
     if let Ok(v) = http::HeaderValue::from_str(ct) {
         r.headers_mut().insert(http::header::CONTENT_TYPE, v);
     }
-    let mut mp = Multipart::from_request(r, &()).await.map_err(|_| bad("Malformed multipart body"))?;
+    let mut mp =
+        Multipart::from_request(r, &()).await.map_err(|_| bad("Malformed multipart body"))?;
     let mut text = BTreeMap::new();
     let mut file = None;
     loop {
@@ -350,7 +453,9 @@ async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePa
         };
         let name = field.name().unwrap_or_default().to_owned();
         if !FIELDS.contains(&name.as_str()) {
-            return Err(bad(format!("Unknown upload parameter `{name}` (the emulator refuses unknown fields)")));
+            return Err(bad(format!(
+                "Unknown upload parameter `{name}` (the emulator refuses unknown fields)"
+            )));
         }
         if name == "file" {
             if file.is_some() {
@@ -361,7 +466,9 @@ async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePa
             file = Some(if binary {
                 FilePart::Binary(data)
             } else {
-                FilePart::Text(String::from_utf8(data.to_vec()).map_err(|_| bad("Invalid file parameter"))?)
+                FilePart::Text(
+                    String::from_utf8(data.to_vec()).map_err(|_| bad("Invalid file parameter"))?,
+                )
             });
         } else {
             let value = field.text().await.map_err(|_| bad("Malformed multipart body"))?;
@@ -375,7 +482,8 @@ async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePa
 
 fn check_client_auth(shared: &Shared, text: &BTreeMap<String, String>) -> Result<(), Response> {
     let get = |k: &str| text.get(k).map(String::as_str).unwrap_or_default();
-    let (public_key, signature, expire, token) = (get("publicKey"), get("signature"), get("expire"), get("token"));
+    let (public_key, signature, expire, token) =
+        (get("publicKey"), get("signature"), get("expire"), get("token"));
     if public_key.is_empty() || signature.is_empty() || expire.is_empty() || token.is_empty() {
         return Err(bad("Missing publicKey, signature, expire or token for client-side upload"));
     }
@@ -394,7 +502,10 @@ fn check_client_auth(shared: &Shared, text: &BTreeMap<String, String>) -> Result
     if !store.used_tokens.insert(token.to_owned()) {
         return Err(bad("The token has been used before"));
     }
-    let expected = crate::url::hmac_sha1_hex(shared.private_key.as_bytes(), format!("{token}{expire}").as_bytes());
+    let expected = crate::url::hmac_sha1_hex(
+        shared.private_key.as_bytes(),
+        format!("{token}{expire}").as_bytes(),
+    );
     use subtle::ConstantTimeEq as _;
     if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
         return Err(bad("Invalid signature"));
@@ -405,14 +516,21 @@ fn check_client_auth(shared: &Shared, text: &BTreeMap<String, String>) -> Result
 async fn file_from_text(shared: &Shared, t: &str) -> Result<Bytes, Response> {
     let t = t.trim();
     if t.starts_with("http://") || t.starts_with("https://") {
-        let resp = shared.http.get(t).send().await.map_err(|_| bad("Failed to fetch the file from the URL"))?;
+        let resp = shared
+            .http
+            .get(t)
+            .send()
+            .await
+            .map_err(|_| bad("Failed to fetch the file from the URL"))?;
         if !resp.status().is_success() {
             return Err(bad("Failed to fetch the file from the URL"));
         }
         return resp.bytes().await.map_err(|_| bad("Failed to fetch the file from the URL"));
     }
     let data = match t.strip_prefix("data:") {
-        Some(rest) => rest.split_once(";base64,").map(|(_, d)| d).ok_or_else(|| bad("Invalid data URI"))?,
+        Some(rest) => {
+            rest.split_once(";base64,").map(|(_, d)| d).ok_or_else(|| bad("Invalid data URI"))?
+        }
         None => t,
     };
     let clean: String = data.chars().filter(|c| !c.is_whitespace()).collect();

@@ -212,7 +212,8 @@ where
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bare = !self.0.is_empty() && self.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let bare =
+            !self.0.is_empty() && self.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if bare { f.write_str(&self.0) } else { write_quoted(f, &self.0) }
     }
 }
@@ -358,7 +359,9 @@ impl fmt::Display for SearchQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             // A lone raw query needs no parentheses.
-            Node::Cmp(s) if s.starts_with('(') && s.ends_with(')') => f.write_str(&s[1..s.len() - 1]),
+            Node::Cmp(s) if s.starts_with('(') && s.ends_with(')') => {
+                f.write_str(&s[1..s.len() - 1])
+            }
             n => write!(f, "{n}"),
         }
     }
@@ -389,7 +392,10 @@ mod tests {
             (Field::embedded_metadata("Make").exists(), r#""embeddedMetadata.Make" EXISTS"#),
             (Field::name().eq(r#"say "hi"\"#), r#"name = "say \"hi\"\\""#),
             (
-                Field::format().eq("png").or(Field::format().eq("jpg")).and(Field::size().lt("2mb")),
+                Field::format()
+                    .eq("png")
+                    .or(Field::format().eq("jpg"))
+                    .and(Field::size().lt("2mb")),
                 r#"(format = "png" OR format = "jpg") AND size < "2mb""#,
             ),
             (SearchQuery::raw(r#"name = "a""#), r#"name = "a""#),

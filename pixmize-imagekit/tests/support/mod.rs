@@ -13,7 +13,8 @@ pub(crate) const BASIC: &str = "Basic cHJpdmF0ZV90ZXN0X2tleTo=";
 
 /// A PNG of `w`×`h` with a gradient, encoded by the `image` crate.
 pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 128]));
+    let img =
+        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 128]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
