@@ -5,12 +5,11 @@
 //! models and an auto-paginating search, cache purge, webhook verification
 //! (both schemes), timeouts and retries that honour `Retry-After` and
 //! `X-RateLimit-Reset`, an [`ImageKitProcessor`] behind pixmize-core's
-//! `Processor` trait, and an offline [`emulator`] to develop and test
-//! against.
+//! `Processor` trait, and an offline emulator (module `emulator`) to
+//! develop and test against.
 //!
 //! ```
-//! use std::time::Duration;
-//! use pixmize_imagekit::{ImageKit, TransformationPosition};
+//! use pixmize_imagekit::ImageKit;
 //!
 //! let ik = ImageKit::builder()
 //!     .private_key("dummy-key")
@@ -32,7 +31,7 @@
 //! ```
 //!
 //! # Crate features
-//! * **emulator**: [`emulator::Emulator`], an ImageKit-compatible HTTP
+//! * **emulator**: `emulator::Emulator`, an ImageKit-compatible HTTP
 //!   server on `127.0.0.1` (axum) that runs transformations with
 //!   pixmize-core.
 #![cfg_attr(docsrs, feature(doc_cfg))]
