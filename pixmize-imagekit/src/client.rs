@@ -575,6 +575,55 @@ impl ImageKit {
         b.build()
     }
 
+    /// A client that shares this one's connection pool, keys and settings
+    /// but uses `timeout` for media API and delivery calls (the official
+    /// SDKs' per-request `timeout` option).
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> ImageKit {
+        self.derive(|i| {
+            if !timeout.is_zero() {
+                i.timeout = timeout;
+                i.upload_timeout = i.upload_timeout.max(timeout);
+            }
+        })
+    }
+
+    /// A client that shares this one's connection pool, keys and settings
+    /// but retries by `policy` (the official SDKs' per-request
+    /// `maxRetries` option).
+    ///
+    /// ```
+    /// # let ik = pixmize_imagekit::ImageKit::builder().private_key("k").build()?;
+    /// let no_retries = ik.with_retry_policy(pixmize_imagekit::RetryPolicy::none());
+    /// # Ok::<(), pixmize_imagekit::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> ImageKit {
+        self.derive(|i| i.retry = policy)
+    }
+
+    fn derive(&self, change: impl FnOnce(&mut Inner)) -> ImageKit {
+        let i = &self.inner;
+        let mut inner = Inner {
+            http: i.http.clone(),
+            public_key: i.public_key.clone(),
+            private_key: i.private_key.clone(),
+            url_endpoint: i.url_endpoint.clone(),
+            upload_base: i.upload_base.clone(),
+            api_base: i.api_base.clone(),
+            timeout: i.timeout,
+            upload_timeout: i.upload_timeout,
+            retry: i.retry.clone(),
+            clock: i.clock.clone(),
+            sleeper: i.sleeper.clone(),
+            max_response_bytes: i.max_response_bytes,
+            last_rate_limit: Mutex::new(None),
+            last_response: Mutex::new(None),
+        };
+        change(&mut inner);
+        ImageKit { inner: Arc::new(inner) }
+    }
+
     /// The public key, if configured.
     #[must_use]
     pub fn public_key(&self) -> Option<&str> {

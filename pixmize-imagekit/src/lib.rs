@@ -37,6 +37,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used)]
 
+pub use crate::account::AccountResource;
 pub use crate::client::{
     Clock, DEFAULT_API_BASE, DEFAULT_UPLOAD_BASE, ImageKit, ImageKitBuilder, ManualClock,
     RecordingSleeper, ResponseMeta, RetryPolicy, SleepFuture, Sleeper, SystemClock, TokioSleeper,
@@ -67,6 +68,7 @@ pub use crate::webhook::{
     VideoTransformationData, WebhookEvent, WebhookVerifier,
 };
 
+mod account;
 mod client;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]

@@ -687,3 +687,76 @@ async fn client_side_upload_with_a_v2_token() {
     );
     assert_eq!(emu.files().len(), 1);
 }
+
+#[tokio::test]
+async fn account_resources_and_named_transformations() {
+    use pixmize_imagekit::AccountResource as R;
+    let (_emu, ik) = setup().await;
+    let t = ik
+        .create_resource(
+            R::NamedTransformations,
+            json!({"name": "thumb", "transformation": "w-16,h-16,c-force"}),
+        )
+        .await
+        .unwrap();
+    let id = t["id"].as_str().unwrap().to_owned();
+    assert_eq!(t["enabled"], true);
+    assert!(
+        ik.create_resource(
+            R::NamedTransformations,
+            json!({"name": "bad-name", "transformation": "w-1"})
+        )
+        .await
+        .is_err()
+    );
+    let dup = ik
+        .create_resource(R::NamedTransformations, json!({"name": "thumb", "transformation": "w-2"}))
+        .await;
+    assert_eq!(dup.unwrap_err().status().unwrap().as_u16(), 409);
+    // `n-thumb` in a URL runs the named transformation, then the rest.
+    let f = ik.upload(UploadRequest::new(FileSource::bytes(png(40, 30)), "n.png")).await.unwrap();
+    let url = ik.url(&f.file_path).raw_transformation("n-thumb:rt-90").build().unwrap();
+    assert_eq!(dims(&get(&url).await.bytes().await.unwrap()), (16, 16));
+    ik.update_resource(R::NamedTransformations, &id, json!({"transformation": "w-8,h-4,c-force"}))
+        .await
+        .unwrap();
+    let url2 = ik.url(&f.file_path).raw_transformation("n-thumb").build().unwrap();
+    assert_eq!(dims(&get(&url2).await.bytes().await.unwrap()), (8, 4));
+    ik.update_resource(R::NamedTransformations, &id, json!({"enabled": false})).await.unwrap();
+    let url3 = ik.url(&f.file_path).raw_transformation("n-thumb,w-2").build().unwrap();
+    assert_eq!(get(&url3).await.status(), 400);
+    ik.delete_resource(R::NamedTransformations, &id).await.unwrap();
+    assert!(ik.get_resource(R::NamedTransformations, &id).await.unwrap_err().is_not_found());
+
+    // The other families: create, list, replace (PUT) or merge (PATCH).
+    let o = ik
+        .create_resource(
+            R::Origins,
+            json!({"type": "WEB_FOLDER", "name": "site", "baseUrl": "https://x"}),
+        )
+        .await
+        .unwrap();
+    let oid = o["id"].as_str().unwrap().to_owned();
+    let replaced = ik
+        .update_resource(R::Origins, &oid, json!({"type": "WEB_FOLDER", "name": "site2"}))
+        .await
+        .unwrap();
+    assert!(replaced.get("baseUrl").is_none(), "PUT replaces");
+    let e = ik
+        .create_resource(R::UrlEndpoints, json!({"description": "d", "urlPrefix": "p"}))
+        .await
+        .unwrap();
+    assert_eq!(ik.list_resources(R::UrlEndpoints).await.unwrap(), [e]);
+    let s = ik
+        .create_resource(
+            R::SavedExtensions,
+            json!({"name": "bg", "description": "x", "config": {"name": "remove-bg"}}),
+        )
+        .await
+        .unwrap();
+    let sid = s["id"].as_str().unwrap().to_owned();
+    let merged =
+        ik.update_resource(R::SavedExtensions, &sid, json!({"description": "y"})).await.unwrap();
+    assert_eq!((merged["name"].as_str(), merged["description"].as_str()), (Some("bg"), Some("y")));
+    assert!(ik.create_resource(R::SavedExtensions, json!({"name": "no-config"})).await.is_err());
+}

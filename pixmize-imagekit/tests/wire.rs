@@ -437,3 +437,69 @@ async fn undecodable_success_is_a_decode_error() {
     assert_eq!(e.request_id(), Some("r9"));
     assert!(!e.is_retryable());
 }
+
+#[tokio::test]
+async fn account_resources_use_the_right_methods() {
+    use pixmize_imagekit::AccountResource as R;
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    let obj = || ResponseTemplate::new(200).set_body_json(json!({"id": "x1"}));
+    for (prefix, update) in [
+        ("/v1/saved-extensions", "PATCH"),
+        ("/v1/accounts/origins", "PUT"),
+        ("/v1/accounts/url-endpoints", "PUT"),
+        ("/v1/named-transformations", "PATCH"),
+    ] {
+        let item = format!("{prefix}/x1");
+        for (m, p, r) in [
+            (
+                "GET",
+                prefix.to_owned(),
+                ResponseTemplate::new(200).set_body_json(json!([{"id": "x1"}])),
+            ),
+            ("POST", prefix.to_owned(), obj()),
+            ("GET", item.clone(), obj()),
+            (update, item.clone(), obj()),
+            ("DELETE", item.clone(), ResponseTemplate::new(204)),
+        ] {
+            Mock::given(method(m))
+                .and(path(p))
+                .and(header("authorization", BASIC))
+                .respond_with(r)
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+    }
+    let (ik, _) = wired(&server.uri());
+    for kind in [R::SavedExtensions, R::Origins, R::UrlEndpoints, R::NamedTransformations] {
+        assert_eq!(ik.list_resources(kind).await.unwrap().len(), 1);
+        assert_eq!(ik.create_resource(kind, json!({"name": "n"})).await.unwrap()["id"], "x1");
+        ik.get_resource(kind, "x1").await.unwrap();
+        ik.update_resource(kind, "x1", json!({"name": "m"})).await.unwrap();
+        ik.delete_resource(kind, "x1").await.unwrap();
+        assert!(matches!(
+            ik.create_resource(kind, json!([1])).await,
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn per_call_timeout_and_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/files/f1/details"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (ik, sleeper) = wired(&server.uri());
+    let once = ik.with_retry_policy(pixmize_imagekit::RetryPolicy::none());
+    assert_eq!(once.file_details("f1").await.unwrap_err().api().unwrap().attempts, 1);
+    assert!(sleeper.sleeps().is_empty());
+    // The original client keeps its policy.
+    assert!(format!("{ik:?}").contains("max_retries: 2"));
+    let quick = ik.with_timeout(std::time::Duration::from_millis(50));
+    assert!(format!("{quick:?}").contains("50ms"));
+}

@@ -311,7 +311,144 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> Reply {
                 "originalCacheStorageBytes": 0,
             })))
         }
-        _ => Err(not_found("No such API endpoint")),
+        (_, segs) => match resource_route(segs) {
+            Some((kind, id)) => resources(shared, req, kind, id),
+            None => Err(not_found("No such API endpoint")),
+        },
+    }
+}
+
+/// The account resource families: (name, path prefix, update method).
+const RESOURCES: &[(&str, &[&str], Method)] = &[
+    ("saved-extensions", &["v1", "saved-extensions"], Method::PATCH),
+    ("origins", &["v1", "accounts", "origins"], Method::PUT),
+    ("url-endpoints", &["v1", "accounts", "url-endpoints"], Method::PUT),
+    ("named-transformations", &["v1", "named-transformations"], Method::PATCH),
+];
+
+fn resource_route<'a>(s: &[&'a str]) -> Option<(&'static str, Option<&'a str>)> {
+    RESOURCES.iter().find_map(|(kind, prefix, _)| {
+        let rest = s.strip_prefix(*prefix)?;
+        match rest {
+            [] => Some((*kind, None)),
+            [id] => Some((*kind, Some(*id))),
+            _ => None,
+        }
+    })
+}
+
+fn validate_resource(
+    kind: &str,
+    b: &Map<String, Value>,
+    store: &Store,
+    own_id: Option<&str>,
+) -> Result<(), Response> {
+    let text = |k: &str| b.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    match kind {
+        "named-transformations" => {
+            let name = text("name").ok_or_else(|| bad("Missing parameter name"))?;
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(bad("name may only contain letters, digits and `_`"));
+            }
+            let tr =
+                text("transformation").ok_or_else(|| bad("Missing parameter transformation"))?;
+            let tr = tr.strip_prefix("tr:").unwrap_or(tr);
+            let t: pixmize_core::Transformation =
+                tr.parse().map_err(|e| bad(format!("Invalid transformation: {e}")))?;
+            if t.steps().iter().any(|s| s.params().is_some_and(|p| p.named.is_some())) {
+                return Err(bad("A named transformation cannot use another one"));
+            }
+            let taken = store.resources.get(kind).into_iter().flatten().any(|o| {
+                o.get("name").and_then(Value::as_str) == Some(name)
+                    && o.get("id").and_then(Value::as_str) != own_id
+            });
+            if taken {
+                return Err(error(
+                    StatusCode::CONFLICT,
+                    "A named transformation with this name already exists",
+                ));
+            }
+        }
+        "saved-extensions" => {
+            text("name").ok_or_else(|| bad("Missing parameter name"))?;
+            b.get("config")
+                .filter(|c| c.is_object())
+                .ok_or_else(|| bad("Missing parameter config"))?;
+        }
+        "origins" => {
+            text("type").ok_or_else(|| bad("Missing parameter type"))?;
+            text("name").ok_or_else(|| bad("Missing parameter name"))?;
+        }
+        _ => {
+            text("description").ok_or_else(|| bad("Missing parameter description"))?;
+        }
+    }
+    Ok(())
+}
+
+fn resources(shared: &Arc<Shared>, req: &Req, kind: &'static str, id: Option<&str>) -> Reply {
+    let update_method = RESOURCES
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, _, m)| m.clone())
+        .unwrap_or(Method::PATCH);
+    let mut store = shared.store();
+    let find = |store: &Store, id: &str| {
+        store
+            .resources
+            .get(kind)
+            .and_then(|v| v.iter().position(|o| o.get("id").and_then(Value::as_str) == Some(id)))
+    };
+    match (&req.method, id) {
+        (&Method::GET, None) => {
+            Ok(ok(&Value::Array(store.resources.get(kind).cloned().unwrap_or_default())))
+        }
+        (&Method::POST, None) => {
+            let b = body(req)?;
+            let obj = b.as_object().ok_or_else(|| bad("The body must be a JSON object"))?.clone();
+            validate_resource(kind, &obj, &store, None)?;
+            let mut obj = obj;
+            let new_id = store.new_id();
+            obj.insert("id".into(), json!(new_id));
+            if kind == "named-transformations" {
+                obj.entry("enabled").or_insert(json!(true));
+            }
+            let v = Value::Object(obj);
+            store.resources.entry(kind).or_default().push(v.clone());
+            Ok(json_response(StatusCode::CREATED, &v))
+        }
+        (&Method::GET, Some(id)) => {
+            let i = find(&store, id).ok_or_else(|| not_found("No such resource"))?;
+            Ok(ok(&store.resources[kind][i]))
+        }
+        (m, Some(id)) if *m == update_method => {
+            let b = body(req)?;
+            let patch = b.as_object().ok_or_else(|| bad("The body must be a JSON object"))?;
+            let i = find(&store, id).ok_or_else(|| not_found("No such resource"))?;
+            let mut merged = if *m == Method::PUT {
+                Map::new()
+            } else {
+                store.resources[kind][i].as_object().cloned().unwrap_or_default()
+            };
+            for (k, v) in patch {
+                merged.insert(k.clone(), v.clone());
+            }
+            merged.insert("id".into(), json!(id));
+            validate_resource(kind, &merged, &store, Some(id))?;
+            let v = Value::Object(merged);
+            if let Some(list) = store.resources.get_mut(kind) {
+                list[i] = v.clone();
+            }
+            Ok(ok(&v))
+        }
+        (&Method::DELETE, Some(id)) => {
+            let i = find(&store, id).ok_or_else(|| not_found("No such resource"))?;
+            if let Some(list) = store.resources.get_mut(kind) {
+                list.remove(i);
+            }
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")),
     }
 }
 

@@ -178,7 +178,15 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
             }
         }
     }
-    let t: Transformation = chain.into_iter().collect();
+    let t: Transformation = match expand_named(shared, chain) {
+        Ok(steps) => steps.into_iter().collect(),
+        Err(name) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("Named transformation `{name}` does not exist"),
+            );
+        }
+    };
     let is_original =
         t.steps().iter().any(|s| s.params().is_some_and(|p| p.original == Some(true)));
     let format = codec::detect(&bytes);
@@ -212,6 +220,32 @@ pub(super) async fn handle(shared: &Arc<Shared>, req: Req) -> Response {
         store.cache.insert(cache_key, (body.clone().into(), content_type.clone()));
     }
     deliver(body, &content_type, attachment, &dropped, "MISS")
+}
+
+/// Replaces `n-<name>` by the named transformation's steps (first), then
+/// the rest of that step.
+fn expand_named(shared: &Shared, chain: Vec<Step>) -> Result<Vec<Step>, String> {
+    let mut out = Vec::new();
+    for step in chain {
+        let Some(name) =
+            step.params().and_then(|p| p.named.as_ref()).map(|n| n.as_str().to_owned())
+        else {
+            out.push(step);
+            continue;
+        };
+        let tr = shared.store().named_transformation(&name).ok_or_else(|| name.clone())?;
+        let tr = tr.strip_prefix("tr:").unwrap_or(&tr).to_owned();
+        let named: Transformation = tr.parse().map_err(|_| name.clone())?;
+        out.extend(named.into_steps());
+        if let Step::Params(p) = step {
+            let mut rest = p;
+            rest.named = None;
+            if !rest.is_empty() {
+                out.push(Step::Params(rest));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Parses a `tr` value as sent; retries percent-decoded (some SDKs encode

@@ -162,6 +162,9 @@ pub(crate) struct Store {
     /// Delivery cache: request path + query → (body, content type).
     pub(crate) cache: HashMap<String, (Bytes, String)>,
     pub(crate) used_tokens: HashSet<String>,
+    /// Account resources (saved extensions, origins, URL endpoints, named
+    /// transformations) by family, in creation order.
+    pub(crate) resources: HashMap<&'static str, Vec<Value>>,
     pub(crate) usage_bandwidth: u64,
     counter: u64,
 }
@@ -215,6 +218,16 @@ impl Store {
 
     pub(crate) fn current_bytes(&self, id: &str) -> Option<Vec<u8>> {
         self.files.get(id).map(|f| f.version().bytes.to_vec())
+    }
+
+    /// The enabled named transformation `name`, as written.
+    pub(crate) fn named_transformation(&self, name: &str) -> Option<String> {
+        self.resources.get("named-transformations")?.iter().find_map(|t| {
+            let enabled = t.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            (enabled && t.get("name").and_then(Value::as_str) == Some(name)).then(|| {
+                t.get("transformation").and_then(Value::as_str).unwrap_or_default().to_owned()
+            })
+        })
     }
 
     pub(crate) fn field_exists(&self, name: &str) -> bool {
