@@ -7,7 +7,8 @@ use pixmize_core::codec::ImageFormat;
 use pixmize_core::{Error, Job, LocalProcessor, Processor, Support, Transformation};
 
 fn run(input: &[u8], tr: &str) -> Result<pixmize_core::Processed, Error> {
-    LocalProcessor::new().process_sync(Job::new(input.to_vec(), tr.parse::<Transformation>().unwrap()))
+    LocalProcessor::new()
+        .process_sync(Job::new(input.to_vec(), tr.parse::<Transformation>().unwrap()))
 }
 
 fn decode(bytes: &[u8]) -> DynamicImage {
@@ -87,8 +88,8 @@ fn resizing_keeps_the_picture() {
         let mut sum = [0f64; 3];
         for y in qy * h..(qy + 1) * h {
             for x in qx * w..(qx + 1) * w {
-                for c in 0..3 {
-                    sum[c] += f64::from(img.get_pixel(x, y).0[c]);
+                for (total, v) in sum.iter_mut().zip(img.get_pixel(x, y).0) {
+                    *total += f64::from(v);
                 }
             }
         }
@@ -96,15 +97,19 @@ fn resizing_keeps_the_picture() {
     };
     for (qx, qy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
         let (a, b) = (mean(&src, qx, qy), mean(&out, qx, qy));
-        for c in 0..3 {
-            assert!((a[c] - b[c]).abs() < 2.0, "quadrant {qx},{qy} channel {c}: {} vs {}", a[c], b[c]);
+        for (c, (a, b)) in a.iter().zip(b).enumerate() {
+            assert!((a - b).abs() < 2.0, "quadrant {qx},{qy} channel {c}: {a} vs {b}");
         }
     }
 }
 
 fn transparent_logo() -> Vec<u8> {
     let img = RgbaImage::from_fn(120, 80, |x, y| {
-        if (30..90).contains(&x) && (20..60).contains(&y) { Rgba([0, 128, 255, 255]) } else { Rgba([0, 0, 0, 0]) }
+        if (30..90).contains(&x) && (20..60).contains(&y) {
+            Rgba([0, 128, 255, 255])
+        } else {
+            Rgba([0, 0, 0, 0])
+        }
     });
     support::encode(&DynamicImage::ImageRgba8(img), IF::Png)
 }
@@ -128,7 +133,10 @@ fn real_alpha_png_and_webp_inputs() {
     if let Some(png) = support::shared_image("emerald-logo-1689x1800-alpha.png") {
         let out = run(&png, "w-300").unwrap();
         assert_eq!((out.format, out.width, out.height), (ImageFormat::Png, 300, 320));
-        assert!(decode(&out.bytes).to_rgba8().pixels().any(|p| p.0[3] == 0), "transparency survives");
+        assert!(
+            decode(&out.bytes).to_rgba8().pixels().any(|p| p.0[3] == 0),
+            "transparency survives"
+        );
     }
     if let Some(webp) = support::shared_image("adwaita-l-4096x4096.webp") {
         let out = run(&webp, "w-512,h-256,f-jpg").unwrap();
@@ -139,7 +147,12 @@ fn real_alpha_png_and_webp_inputs() {
 #[test]
 fn every_format_round_trips() {
     let input = support::sample_jpeg();
-    for (f, format) in [("jpg", ImageFormat::Jpeg), ("png", ImageFormat::Png), ("webp", ImageFormat::Webp), ("gif", ImageFormat::Gif)] {
+    for (f, format) in [
+        ("jpg", ImageFormat::Jpeg),
+        ("png", ImageFormat::Png),
+        ("webp", ImageFormat::Webp),
+        ("gif", ImageFormat::Gif),
+    ] {
         let out = run(&input, &format!("w-160,f-{f}")).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(out.format, format);
         assert_eq!(pixmize_core::codec::detect(&out.bytes), Some(format), "{f}: magic number");
@@ -185,7 +198,10 @@ fn truncated_and_corrupted_inputs_give_typed_errors() {
         // Must not panic; an error, if any, is a typed decode error.
         if let Err(e) = run(&corrupt, "w-50") {
             // A corrupted header may claim an absurd size: a limit error.
-            assert!(matches!(e, Error::Decode { .. } | Error::UnknownFormat | Error::Limit(_)), "{e:?}");
+            assert!(
+                matches!(e, Error::Decode { .. } | Error::UnknownFormat | Error::Limit(_)),
+                "{e:?}"
+            );
         }
     }
     assert!(matches!(run(b"definitely not an image", "w-1"), Err(Error::UnknownFormat)));
@@ -210,7 +226,10 @@ fn cloud_only_parameters_are_reported_and_refused() {
 #[test]
 fn plan_errors_surface_before_decoding() {
     let err = run(&support::sample_jpeg(), "w-300,h-300,cm-extract,xc-10,yc-10").unwrap_err();
-    assert!(matches!(err, Error::Plan(pixmize_core::PlanError::RegionOutsideImage { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Plan(pixmize_core::PlanError::RegionOutsideImage { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -48,11 +48,13 @@ mod header;
 mod jpeg;
 mod limits;
 mod metadata;
+mod strip;
 
 pub use auto::{accepted_formats, choose_auto_format};
 pub use detect::detect;
 pub use limits::Limits;
 pub use metadata::Metadata;
+pub use strip::strip_metadata;
 
 /// An encoded image format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 /// The bundled CC0 sample (1600×900 JPEG), committed in the repository.
 pub(crate) fn sample_jpeg() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/assets/seeding-1600x900.jpg");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/assets/seeding-1600x900.jpg");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -16,7 +17,10 @@ pub(crate) fn shared_image(name: &str) -> Option<Vec<u8>> {
     match std::fs::read(&path) {
         Ok(b) => Some(b),
         Err(_) => {
-            eprintln!("skipped: {} is not available (tests on the large photos run where ../shared exists)", path.display());
+            eprintln!(
+                "skipped: {} is not available (tests on the large photos run where ../shared exists)",
+                path.display()
+            );
             None
         }
     }
