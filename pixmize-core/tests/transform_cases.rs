@@ -338,3 +338,20 @@ fn quoting_round_trips() {
         assert_eq!(back.as_deref(), Ok(s), "{q}");
     }
 }
+
+/// With the `serde` feature, a transformation deserializes from its string
+/// form, strictly.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_reads_the_string_form() {
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error, StrDeserializer};
+
+    let de: StrDeserializer<'_, Error> = "h-200,w-300:rt-90".into_deserializer();
+    let t = Transformation::deserialize(de).expect("a valid transformation");
+    assert_eq!(t.to_string(), "w-300,h-200:rt-90");
+    let de: StrDeserializer<'_, Error> = "w-300,w-0".into_deserializer();
+    let err = Transformation::deserialize(de).expect_err("a repeated key");
+    assert!(err.to_string().contains("at byte 6"), "{err}");
+}
