@@ -760,3 +760,27 @@ async fn account_resources_and_named_transformations() {
     assert_eq!((merged["name"].as_str(), merged["description"].as_str()), (Some("bg"), Some("y")));
     assert!(ik.create_resource(R::SavedExtensions, json!({"name": "no-config"})).await.is_err());
 }
+
+#[tokio::test]
+async fn large_files_stream_from_disk() {
+    let (emu, ik) = setup().await;
+    // 6 MB of non-image bytes, written to disk and streamed from there.
+    let data: Vec<u8> =
+        (0..6_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let p = std::env::temp_dir().join(format!("pixmize-ik-large-{}.bin", std::process::id()));
+    std::fs::write(&p, &data).unwrap();
+    let f = ik.upload(UploadRequest::new(FileSource::path(&p), "large.bin")).await.unwrap();
+    std::fs::remove_file(&p).unwrap();
+    assert_eq!(f.size, Some(6_000_000));
+    assert_eq!(f.file_type.unwrap().as_str(), "non-image");
+    assert_eq!(emu.file_bytes(f.file_id.as_str()).unwrap(), data);
+    // Above the emulator's limit: refused.
+    let small = Emulator::builder().max_upload_bytes(1000).spawn().await.unwrap();
+    let e = small
+        .client()
+        .unwrap()
+        .upload(UploadRequest::new(FileSource::bytes(vec![0u8; 2000]), "x.bin"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().unwrap().as_u16(), 400);
+}

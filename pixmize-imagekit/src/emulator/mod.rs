@@ -421,7 +421,11 @@ impl Emulator {
                 .build()
                 .map_err(|_| Error::Config("could not create the emulator's HTTP client"))?,
         });
-        let app = axum::Router::new().fallback(dispatch).with_state(shared.clone());
+        // Sizes are checked by the emulator itself (`max_upload_bytes`).
+        let app = axum::Router::new()
+            .fallback(dispatch)
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<Conn>();
@@ -691,6 +695,9 @@ pub(crate) struct Req {
     pub(crate) query: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// The request's extensions (they carry the body-limit setting that
+    /// extractors read).
+    pub(crate) extensions: http::Extensions,
 }
 
 impl Req {
@@ -758,7 +765,14 @@ async fn dispatch(
         action
     };
     entry.fault = fault.as_ref().map(|f| format!("{f:?}"));
-    let req = Req { method: parts.method, path, query, headers: parts.headers, body };
+    let req = Req {
+        method: parts.method,
+        path,
+        query,
+        headers: parts.headers,
+        body,
+        extensions: parts.extensions,
+    };
 
     let mut kill = false;
     let response = match fault {

@@ -438,6 +438,7 @@ async fn read_form(req: &Req) -> Result<(BTreeMap<String, String>, Option<FilePa
         return Err(bad("The request must be multipart/form-data"));
     }
     let mut r = axum::extract::Request::new(axum::body::Body::from(req.body.clone()));
+    *r.extensions_mut() = req.extensions.clone();
     if let Ok(v) = http::HeaderValue::from_str(ct) {
         r.headers_mut().insert(http::header::CONTENT_TYPE, v);
     }
