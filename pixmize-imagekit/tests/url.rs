@@ -76,6 +76,35 @@ fn signing_vectors_of_the_official_sdks() {
     }
 }
 
+/// The Go SDK's overlay vectors (`helper_signing_test.go`): its parameter
+/// order is pixmize-core's canonical order, so the typed transformation
+/// reproduces them, in the query and in the path.
+#[test]
+fn go_sdk_text_overlay_vectors_from_the_typed_transformation() {
+    let ik = demo();
+    let overlay = tr(
+        "l-text,ie-4KS54KS%2F4KSo4KWN4KSm4KWA,fs-32,ff-sdk-testing-files@@Poppins-Regular_Q15GrYWmL.ttf,co-red,l-end",
+    );
+    assert_eq!(
+        overlay.to_string(),
+        "l-text,ie-4KS54KS%2F4KSo4KWN4KSm4KWA,fs-32,ff-sdk-testing-files@@Poppins-Regular_Q15GrYWmL.ttf,co-red,l-end"
+    );
+    let src = "sdk-testing-files/हिन्दी.png";
+    assert_eq!(
+        ik.url(src).transformation(&overlay).signed(true).build().unwrap(),
+        "https://ik.imagekit.io/demo/sdk-testing-files/%E0%A4%B9%E0%A4%BF%E0%A4%A8%E0%A5%8D%E0%A4%A6%E0%A5%80.png?tr=l-text,ie-4KS54KS%2F4KSo4KWN4KSm4KWA,fs-32,ff-sdk-testing-files@@Poppins-Regular_Q15GrYWmL.ttf,co-red,l-end&ik-s=705e41579d368caa6530a4375355325277fcfe5c"
+    );
+    assert_eq!(
+        ik.url(src)
+            .transformation(&overlay)
+            .position(TransformationPosition::Path)
+            .signed(true)
+            .build()
+            .unwrap(),
+        "https://ik.imagekit.io/demo/tr:l-text,ie-4KS54KS%2F4KSo4KWN4KSm4KWA,fs-32,ff-sdk-testing-files@@Poppins-Regular_Q15GrYWmL.ttf,co-red,l-end/sdk-testing-files/%E0%A4%B9%E0%A4%BF%E0%A4%A8%E0%A5%8D%E0%A4%A6%E0%A5%80.png?ik-s=20958f6126fd67c90653f55a49f2b7bb938d9d1c"
+    );
+}
+
 /// Expiring URLs at a fixed clock; expected signatures computed with
 /// Python's `hmac` (independent of this crate).
 #[test]
