@@ -322,10 +322,11 @@ fn decode_pixels(
                 return Ok(img);
             }
             #[cfg(not(feature = "turbojpeg"))]
-            if denom > 1 && header.components != 4 {
-                if let Some(img) = jpeg::decode_scaled_pure(bytes, denom, &options.limits)? {
-                    return Ok(img);
-                }
+            if denom > 1
+                && header.components != 4
+                && let Some(img) = jpeg::decode_scaled_pure(bytes, denom, &options.limits)?
+            {
+                return Ok(img);
             }
             jpeg::decode_pure(bytes, &options.limits)
         }
