@@ -23,8 +23,9 @@ fn pipeline(c: &mut Criterion) {
     let engine = LocalProcessor::new();
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(20);
-    let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/assets/seeding-1600x900.jpg"))
-        .expect("bundled sample");
+    let sample =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/assets/seeding-1600x900.jpg"))
+            .expect("bundled sample");
     let mut jobs = vec![("sample-1600x900-to-800/jpeg-q80", sample, "w-800,q-80")];
     if let Some(photo) = shared("seeding-5312x2988.jpg") {
         jobs.push(("jpeg-5312x2988-to-800/jpeg-q80", photo.clone(), "w-800,q-80"));
@@ -40,7 +41,9 @@ fn pipeline(c: &mut Criterion) {
         let t: Transformation = tr.parse().expect("transformation");
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function(name, |b| {
-            b.iter(|| engine.process_sync(Job::new(black_box(input.clone()), t.clone())).expect("process"))
+            b.iter(|| {
+                engine.process_sync(Job::new(black_box(input.clone()), t.clone())).expect("process")
+            })
         });
     }
     group.finish();
@@ -52,7 +55,9 @@ fn resize(c: &mut Criterion) {
     let mut group = c.benchmark_group("resize");
     group.sample_size(20);
     group.bench_function("lanczos3/5312x2988-800x450", |b| {
-        b.iter(|| ops::resample(black_box(&img), (0.0, 0.0, 5312.0, 2988.0), 800, 450).expect("resize"))
+        b.iter(|| {
+            ops::resample(black_box(&img), (0.0, 0.0, 5312.0, 2988.0), 800, 450).expect("resize")
+        })
     });
     group.finish();
 }

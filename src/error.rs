@@ -12,7 +12,19 @@ pub enum Error {
     /// The job may not run where it would have to: nothing left the device.
     #[error(transparent)]
     Denied(#[from] Denied),
-    /// The input could not be read (its header), before any routing.
+    /// The job needs the cloud and no processor can run it: no cloud
+    /// processor is configured, or it lacks a parameter too. This is not a
+    /// refusal (nothing decided against it); nothing left the device.
+    #[error("{} cannot run on the device and {}", keys(.params), no_cloud(.cloud.as_deref()))]
+    Unsupported {
+        /// The parameters the device cannot run, e.g. `e-bgremove`.
+        params: Vec<&'static str>,
+        /// The cloud recipient that cannot run them either, or `None` when
+        /// no cloud processor is configured.
+        cloud: Option<String>,
+    },
+    /// The input could not be read (its header or its container), before
+    /// anything left the device.
     #[error("cannot read the input image")]
     Input(#[source] pixmize_core::Error),
     /// The device engine failed.
@@ -41,8 +53,8 @@ pub enum Error {
     },
 }
 
-/// Why a job was refused, naming the rule that decided. Nothing left the
-/// device.
+/// Why a job was refused, naming the rule that decided: a clause of the
+/// privacy policy or a rule of the user's plan. Nothing left the device.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("denied by {rule}: {message}")]
 #[non_exhaustive]
@@ -59,6 +71,16 @@ impl Denied {
     #[must_use]
     pub fn clause(&self) -> String {
         self.rule.to_string()
+    }
+
+    /// The policy clause (its anchor, e.g. `activity-cloud_processing`),
+    /// when the policy decided.
+    #[must_use]
+    pub fn policy_clause(&self) -> Option<&str> {
+        match &self.rule {
+            Rule::Policy { clause, .. } => Some(clause),
+            _ => None,
+        }
     }
 }
 
@@ -79,10 +101,8 @@ pub enum Rule {
     PlanTooLarge,
     /// The plan's monthly cloud quota is used up.
     PlanQuota,
-    /// No cloud processor is configured.
-    NoCloud,
-    /// The cloud processor cannot honour an obligation of the policy
-    /// (for example deleting uploads after processing).
+    /// The cloud processor cannot carry out an obligation of the policy's
+    /// permit (e.g. deleting uploads after processing).
     Obligation,
 }
 
@@ -93,9 +113,20 @@ impl fmt::Display for Rule {
             Rule::PlanCloudNotIncluded => f.write_str("plan:cloud-not-included"),
             Rule::PlanTooLarge => f.write_str("plan:max-megapixels"),
             Rule::PlanQuota => f.write_str("plan:monthly-quota"),
-            Rule::NoCloud => f.write_str("router:no-cloud-processor"),
-            Rule::Obligation => f.write_str("router:obligation-unmet"),
+            Rule::Obligation => f.write_str("policy:obligation"),
         }
+    }
+}
+
+fn keys(params: &[&str]) -> String {
+    let quoted: Vec<String> = params.iter().map(|k| format!("`{k}`")).collect();
+    if quoted.is_empty() { "the transformation".to_owned() } else { quoted.join(", ") }
+}
+
+fn no_cloud(cloud: Option<&str>) -> String {
+    match cloud {
+        Some(recipient) => format!("{recipient} cannot run it either"),
+        None => "no cloud processor is configured".to_owned(),
     }
 }
 

@@ -316,6 +316,10 @@ impl Hybrid {
                     .on_device(job, record, &format!("device:fallback ({})", d.clause()))
                     .await;
             }
+            Err(Error::Unsupported { cloud, .. }) if device_ok => {
+                let why = cloud.map_or("no cloud processor".to_owned(), |c| format!("{c} cannot"));
+                return self.on_device(job, record, &format!("device:fallback ({why})")).await;
+            }
             Err(e) => return Err(e),
         };
         let (gate, allow, user_key) = cloud;
@@ -358,16 +362,16 @@ impl Hybrid {
     ) -> Result<(&CloudGate, Allow, String), Error> {
         let denied = |rule: Rule, message: String| Error::Denied(Denied { rule, message });
         let Some(gate) = &self.cloud else {
-            return Err(denied(
-                Rule::NoCloud,
-                "the job needs the cloud and no cloud processor is configured".into(),
-            ));
+            return Err(Error::Unsupported {
+                params: keys(self.device.supports(&job.transformation).missing()),
+                cloud: None,
+            });
         };
-        if !gate.processor.supports(&job.transformation).is_full() {
-            return Err(denied(
-                Rule::NoCloud,
-                format!("{} cannot run this transformation", gate.processor.recipient()),
-            ));
+        if let Support::NeedsCloud(missing) = gate.processor.supports(&job.transformation) {
+            return Err(Error::Unsupported {
+                params: keys(&missing),
+                cloud: Some(gate.processor.recipient().to_owned()),
+            });
         }
         let mut query =
             Query::to(gate.processor.recipient(), &self.purpose).data("user.content.private");
@@ -530,6 +534,17 @@ impl ImageKitCloud {
     pub fn folder_for(&self, user: Option<&str>) -> String {
         user_folder(&self.options.folder, user)
     }
+}
+
+/// The distinct keys of `missing`, in order.
+fn keys(missing: &[pixmize_core::CloudOnly]) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for m in missing {
+        if !keys.contains(&m.key) {
+            keys.push(m.key);
+        }
+    }
+    keys
 }
 
 /// `base/<user>`, with the user id kept to safe characters.
