@@ -51,6 +51,8 @@ pub use crate::hybrid::{
     user_folder,
 };
 #[cfg(feature = "router")]
+pub use crate::rights::AccountRights;
+#[cfg(feature = "router")]
 pub use crate::record::{
     JsonLinesSink, MemorySink, Outcome, ProcessingRecord, RecordSink, redacted,
 };
@@ -61,3 +63,5 @@ mod error;
 mod hybrid;
 #[cfg(feature = "router")]
 mod record;
+#[cfg(feature = "router")]
+mod rights;
