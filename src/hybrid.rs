@@ -23,7 +23,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use pixmize_auth::{Entitlements, MemoryQuota, PlanTable, QuotaCounter, VerifiedSession};
+use pixmize_auth::{Entitlements, MemoryQuota, PlanTable, QuotaCounter, SessionClaims};
 use pixmize_core::codec::{self, Limits};
 use pixmize_core::{Job, LocalProcessor, Processed, Processor, Support, Transformation};
 use pixmize_policy::{Allow, ConsentRequirement, ConsentSnapshot, Decision, Deny, Policy, Query};
@@ -225,11 +225,13 @@ impl Hybrid {
         }
     }
 
-    /// The context of a verified session: its user id and the entitlements
-    /// its plan and features grant.
+    /// The context of a verified session's claims (from
+    /// [`SessionVerifier::verify`](pixmize_auth::SessionVerifier::verify), or
+    /// `VerifiedSession::claims` behind the axum layer): its user id and the
+    /// entitlements its plans and features grant.
     #[must_use]
-    pub fn context(&self, session: &VerifiedSession) -> Context {
-        Context::user(session.user_id(), self.plans.entitlements(Some(&session.claims)))
+    pub fn context(&self, claims: &SessionClaims) -> Context {
+        Context::user(claims.sub.clone(), self.plans.entitlements(Some(claims)))
     }
 
     /// The context of an anonymous caller.
