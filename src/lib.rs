@@ -65,3 +65,8 @@ mod hybrid;
 mod record;
 #[cfg(feature = "router")]
 mod rights;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "router", feature = "imagekit"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
