@@ -327,7 +327,15 @@ impl Hybrid {
         let (gate, allow, user_key) = cloud;
         let mut job = job;
         if allow.must_strip_metadata() {
-            job.input = codec::strip_metadata(&job.input).map_err(Error::Input)?;
+            match codec::strip_metadata(&job.input) {
+                Ok(stripped) => job.input = stripped,
+                Err(e) => {
+                    // Nothing left the device and no work was done: give
+                    // the quota back.
+                    self.quota.refund(&user_key, 1, now).await;
+                    return Err(Error::Input(e));
+                }
+            }
         }
         record.location = format!("cloud:{}", gate.processor.recipient());
         record.decided_by = format!("policy:{}", allow.clause().as_str());
