@@ -158,7 +158,8 @@ const kb = (n) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 104
 async function takeFile(file) {
   if (!file) return;
   state.file = file;
-  $("drop-text").textContent = file.name;
+  // The file input shows a chosen file's name itself; a dropped one is named here.
+  $("drop-text").textContent = $("file").files[0] === file ? "or drop another image here" : file.name;
   try {
     const info = probe(new Uint8Array(await file.arrayBuffer()));
     $("input-info").textContent =
