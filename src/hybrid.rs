@@ -269,7 +269,9 @@ impl Hybrid {
             transformation: redacted(&job.transformation),
             location: "none".into(),
             decided_by: String::new(),
-            policy_version: None,
+            // Device work is an activity of the policy too: every record
+            // names the version in force.
+            policy_version: Some(self.policy.version().to_owned()),
             input_bytes: job.input.len() as u64,
             outcome: Outcome::Denied { reason: String::new() },
         };
@@ -388,7 +390,6 @@ impl Hybrid {
         if ctx.user.is_some() {
             query = query.data("user.unique_id");
         }
-        record.policy_version = Some(self.policy.version().to_owned());
         let policy_denied = |d: Deny| {
             denied(
                 Rule::Policy {
@@ -557,14 +558,18 @@ fn keys(missing: &[pixmize_core::CloudOnly]) -> Vec<&'static str> {
     keys
 }
 
-/// `base/<user>`, with the user id kept to safe characters.
+/// `base/<user>`, with the user id kept to safe characters (others become
+/// `_`; an empty id becomes `_`, never the shared `base` itself).
 #[must_use]
 pub fn user_folder(base: &str, user: Option<&str>) -> String {
-    let id: String = user
+    let mut id: String = user
         .unwrap_or("anonymous")
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
         .collect();
+    if id.is_empty() {
+        id.push('_');
+    }
     format!("{}/{id}", base.trim_end_matches('/'))
 }
 

@@ -31,7 +31,8 @@ pub struct ProcessingRecord {
     /// The rule that decided: `device:supported`, `policy:<clause>`,
     /// `plan:<rule>`…
     pub decided_by: String,
-    /// The policy version in force, when the policy was consulted.
+    /// The policy version in force when the job ran ([`Hybrid`](crate::Hybrid)
+    /// always sets it).
     pub policy_version: Option<String>,
     /// The input's size in bytes.
     pub input_bytes: u64,

@@ -116,6 +116,9 @@ fn cloud_query(signed_in: bool) -> Query {
     if signed_in { q.data("user.unique_id") } else { q }
 }
 
+/// Width and height.
+type Size = (u32, u32);
+
 // 1. The same transformation gives the same output size on the device and in the cloud.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_and_cloud_agree_on_output_size() -> TestResult {
@@ -124,7 +127,7 @@ async fn device_and_cloud_agree_on_output_size() -> TestResult {
     let device = Hybrid::builder().build();
     let input = sample();
     // (transformation, the size ImageKit's documented geometry gives for 1600×900, format)
-    let cases: &[(&str, Option<(u32, u32)>, ImageFormat)] = &[
+    let cases: &[(&str, Option<Size>, ImageFormat)] = &[
         ("w-400,h-300,c-at_max", Some((400, 225)), ImageFormat::Jpeg),
         ("w-300,h-300,cm-pad_resize,bg-FFFFFF", Some((300, 300)), ImageFormat::Jpeg),
         ("ar-4-3,w-400", Some((400, 300)), ImageFormat::Jpeg),
@@ -554,7 +557,7 @@ async fn every_job_is_recorded_without_image_bytes_or_free_text() -> TestResult 
     assert_eq!(
         summary,
         [
-            ("device", "device:supported", None),
+            ("device", "device:supported", Some(version.as_str())),
             ("cloud:imagekit", cloud.as_str(), Some(version.as_str())),
             ("cloud:imagekit", cloud.as_str(), Some(version.as_str())),
             ("none", cloud.as_str(), Some(version.as_str())),
@@ -587,6 +590,11 @@ async fn every_job_is_recorded_without_image_bytes_or_free_text() -> TestResult 
     assert_eq!(all.len(), 5);
     assert_eq!(all[4], routed[3]);
     assert_eq!(all[4].user, None);
+    let version = Some(version.as_str());
+    assert!(
+        all.iter().all(|r| r.policy_version.as_deref() == version),
+        "every record names the policy version"
+    );
     let mut ids: Vec<_> = all.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -637,6 +645,8 @@ async fn uploads_go_to_the_users_folder() -> TestResult {
         (None, "/pixmize-tmp/anonymous/"),
         (Some("../../admin x/é"), "/pixmize-tmp/______admin_x__/"),
         (Some("a?b#c%2F"), "/pixmize-tmp/a_b_c_2F/"),
+        // An empty id must not name the shared folder itself.
+        (Some(""), "/pixmize-tmp/_/"),
     ];
     for &(user, folder) in cases {
         emu.clear_requests();
@@ -718,7 +728,8 @@ async fn unsupported_jobs_are_not_recorded_as_refusals() -> TestResult {
             "{pref:?}: {}",
             r.decided_by
         );
-        assert_eq!((r.location.as_str(), r.policy_version.as_deref()), ("none", None), "{pref:?}");
+        assert_eq!(r.location, "none", "{pref:?}");
+        assert_eq!(r.policy_version.as_deref(), Some(Policy::pixmize().version()), "{pref:?}");
     }
     // Preferring the cloud without one: the device runs what it can.
     let ctx = cloud_user(USER);
