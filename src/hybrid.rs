@@ -309,7 +309,7 @@ impl Hybrid {
             return self.on_device(job, record, "device:supported").await;
         }
         let cloud = match self
-            .cloud_allowed(&job, ctx, u64::from(info.width) * u64::from(info.height), now, record)
+            .cloud_allowed(&job, ctx, u64::from(info.width) * u64::from(info.height), now)
             .await
         {
             Ok(c) => c,
@@ -370,7 +370,6 @@ impl Hybrid {
         ctx: &Context,
         pixels: u64,
         now: SystemTime,
-        record: &mut ProcessingRecord,
     ) -> Result<(&CloudGate, Allow, String), Error> {
         let denied = |rule: Rule, message: String| Error::Denied(Denied { rule, message });
         let Some(gate) = &self.cloud else {
