@@ -290,7 +290,16 @@ impl Hybrid {
                 record.decided_by = d.clause();
                 record.outcome = Outcome::Denied { reason: d.message.clone() };
             }
-            Err(e) => record.outcome = Outcome::Failed { error: e.to_string() },
+            Err(e) => {
+                if record.decided_by.is_empty() {
+                    record.decided_by = match e {
+                        Error::Unsupported { .. } => "unsupported".into(),
+                        Error::Input(_) => "input".into(),
+                        _ => "error".into(),
+                    };
+                }
+                record.outcome = Outcome::Failed { error: e.to_string() };
+            }
         }
         self.records.record(&record).map_err(Error::Record)?;
         result.map(|processed| Routed { processed, record })
@@ -398,33 +407,38 @@ impl Hybrid {
                 d.to_string(),
             )
         };
-        let allow = match self.policy.decide(&query, &ctx.consent) {
-            Decision::Deny(d) => return Err(policy_denied(d)),
-            Decision::Allow(a) if ctx.preference == Preference::DeviceOnly => {
-                // The user chose the device: ask the policy again as if the
-                // consent behind this permit were withdrawn, so the refusal
-                // cites the clause that makes cloud processing a choice.
-                let mut consent = ctx.consent.clone();
-                if let Some(act) = self.policy.activity(a.activity().as_str()) {
-                    match &act.consent {
-                        ConsentRequirement::OptIn { preference }
-                        | ConsentRequirement::OptOut { preference } => {
-                            consent.withdraw(preference.as_str());
+        let decision = self.policy.decide(&query, &ctx.consent);
+        if ctx.preference == Preference::DeviceOnly {
+            // The user chose the device. The refusal cites the clause that
+            // makes cloud processing a choice: the policy's own refusal, or,
+            // when the consent is given, the refusal the policy gives once
+            // that consent is set aside.
+            let clause = match &decision {
+                Decision::Deny(d) => d.clause().as_str().to_owned(),
+                Decision::Allow(a) => {
+                    let mut consent = ctx.consent.clone();
+                    if let Some(act) = self.policy.activity(a.activity().as_str()) {
+                        match &act.consent {
+                            ConsentRequirement::OptIn { preference }
+                            | ConsentRequirement::OptOut { preference } => {
+                                consent.withdraw(preference.as_str());
+                            }
+                            ConsentRequirement::NotRequired => {}
                         }
-                        ConsentRequirement::NotRequired => {}
+                    }
+                    match self.policy.decide(&query, &consent) {
+                        Decision::Deny(d) => d.clause().as_str().to_owned(),
+                        Decision::Allow(a) => a.clause().as_str().to_owned(),
                     }
                 }
-                return Err(match self.policy.decide(&query, &consent) {
-                    Decision::Deny(d) => policy_denied(d),
-                    Decision::Allow(a) => denied(
-                        Rule::Policy {
-                            clause: a.clause().as_str().to_owned(),
-                            version: self.policy.version().to_owned(),
-                        },
-                        "the user chose to process images on the device only".into(),
-                    ),
-                });
-            }
+            };
+            return Err(denied(
+                Rule::Policy { clause, version: self.policy.version().to_owned() },
+                "the user chose to process images on the device only".into(),
+            ));
+        }
+        let allow = match decision {
+            Decision::Deny(d) => return Err(policy_denied(d)),
             Decision::Allow(a) => a,
         };
         if let Err(e) = ctx.entitlements.allows_cloud(pixels) {

@@ -51,13 +51,13 @@ pub use crate::hybrid::{
     user_folder,
 };
 #[cfg(feature = "router")]
+pub use crate::record::{
+    JsonLinesSink, MemorySink, Outcome, ProcessingRecord, RecordSink, redacted,
+};
+#[cfg(feature = "router")]
 pub use crate::rights::{
     AccountExport, AccountRights, DeletionReport, EXPORT_FORMAT, EXPORT_VERSION, InvalidUserId,
     StoredFile, UserId,
-};
-#[cfg(feature = "router")]
-pub use crate::record::{
-    JsonLinesSink, MemorySink, Outcome, ProcessingRecord, RecordSink, redacted,
 };
 
 #[cfg(feature = "router")]

@@ -28,8 +28,10 @@ pub struct ProcessingRecord {
     pub transformation: String,
     /// `device`, or `cloud:<recipient>`; `none` when the job was refused.
     pub location: String,
-    /// The rule that decided: `device:supported`, `policy:<clause>`,
-    /// `plan:<rule>`…
+    /// The rule that decided: `device:supported`, `device:fallback (…)`,
+    /// `policy:<clause>`, `plan:<rule>`; for jobs that failed before a
+    /// decision, `unsupported` (nothing can run it), `input` (unreadable)
+    /// or `error`.
     pub decided_by: String,
     /// The policy version in force when the job ran ([`Hybrid`](crate::Hybrid)
     /// always sets it).
