@@ -67,6 +67,8 @@ try {
   await page.goto(`${server.url}/`);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120_000 });
   assert.equal(await page.evaluate(() => document.body.dataset.ready), "true", "the engine started");
+  // Every monitor is on before the photo is chosen: the engine's worker too.
+  await net.until((n) => n.workers().some((u) => u.endsWith("/worker.js")), "the CDP monitor watches the engine's worker");
   const atLoad = net.mark();
   for (const source of ["playwright", "cdp-page", "cdp-worker"]) {
     const seen = net.all().filter((r) => r.source === source).map((r) => new URL(r.url).pathname);
@@ -183,17 +185,25 @@ try {
   assert.ok(server.log.every((r) => r.method === "GET" && r.bodyBytes === 0), `server log: ${served}`);
   log(`server saw ${server.log.length} GETs, no body: ${served.join(", ")}`);
 
-  // 8. The monitors catch an upload (a canary page whose worker POSTs bytes,
-  //    and the page itself): this is what a leak would look like.
+  // 8. The monitors catch an upload (a canary page that POSTs bytes, and
+  //    whose worker does once the CDP worker monitor watches it): this is
+  //    what a leak would look like.
   const mark = net.mark();
   await page.goto(`${server.url}/canary.html`);
-  await page.waitForFunction(() => document.body.dataset.done === "true");
-  const leaks = net.since(mark).filter((r) => r.method === "POST" && r.body > 0);
-  const seenBy = new Set(leaks.map((r) => r.source));
-  log(`canary uploads seen by: ${[...seenBy].join(", ")}`);
-  for (const source of ["playwright", "cdp-page", "cdp-worker"]) {
-    assert.ok(seenBy.has(source), `the ${source} monitor sees an upload`);
+  await page.waitForFunction(() => document.body.dataset.started === "true");
+  await net.until((n) => n.workers().slice(mark.workers).some((u) => u.endsWith("/canary-worker.js")), "the CDP monitor watches the canary worker");
+  await page.evaluate(() => globalThis.uploadFromWorker());
+  const upload = (source, path) => (r) => r.source === source && r.method === "POST" && r.body > 0 && r.url.endsWith(path);
+  for (const [source, path] of [
+    ["playwright", "/canary-upload"],
+    ["playwright", "/canary-upload-from-worker"],
+    ["cdp-page", "/canary-upload"],
+    ["cdp-worker", "/canary-upload-from-worker"],
+  ]) {
+    await net.until((n) => n.since(mark).some(upload(source, path)), `the ${source} monitor sees the upload to ${path}`);
   }
+  const seenBy = new Set(net.since(mark).filter((r) => r.method === "POST" && r.body > 0).map((r) => r.source));
+  log(`canary uploads seen by: ${[...seenBy].join(", ")}`);
 
   // 9. Preferences survive a reload.
   await page.goto(`${server.url}/`);
