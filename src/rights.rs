@@ -5,9 +5,9 @@
 //! profile with its public, private and unsafe metadata), the
 //! **processing records** (the [`RecordSink`] shared with the router) and,
 //! when cloud processing left anything behind, the user's **ImageKit**
-//! folder (`/pixmize-tmp/<user>`, see [`user_folder`]). [`AccountRights`]
-//! reads all three ([`AccountRights::export`]) and erases all three
-//! ([`AccountRights::delete`]). Both are idempotent.
+//! folder (`/pixmize-tmp/<user>`, see [`user_folder`](crate::user_folder)).
+//! [`AccountRights`] reads all three ([`AccountRights::export`]) and erases
+//! all three ([`AccountRights::delete`]). Both are idempotent.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,7 +18,6 @@ use pixmize_auth::{BackendClient, User};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::hybrid::user_folder;
 use crate::record::{ProcessingRecord, RecordSink};
 
 /// The `format` of an [`AccountExport`].
@@ -37,13 +36,14 @@ const MAX_USER_ID: usize = 128;
 /// Clerk user ids look like `user_2NNEqL2nrIRdJ194ndJqAHwEfxC`. An id is
 /// accepted when it has 1 to 128 characters, all ASCII letters, digits,
 /// `_` or `-`, and is not `anonymous`. These are exactly the ids that
-/// [`user_folder`] keeps as they are, so two ids never share an ImageKit
-/// folder, and no id names the folder of anonymous uploads: deleting one
-/// user can never delete another's files.
+/// [`user_folder`](crate::user_folder) keeps as they are, so two ids never
+/// share an ImageKit folder, and no id names the folder of anonymous
+/// uploads: deleting one user can never delete another's files.
 ///
 /// ```
 /// use pixmize::UserId;
-/// assert_eq!(UserId::new("user_2NNEqL2nrIRdJ194ndJqAHwEfxC")?.as_str(), "user_2NNEqL2nrIRdJ194ndJqAHwEfxC");
+/// let id: UserId = "user_2NNEqL2nrIRdJ194ndJqAHwEfxC".parse()?;
+/// assert_eq!(id.as_str(), "user_2NNEqL2nrIRdJ194ndJqAHwEfxC");
 /// assert!(UserId::new("user.a").is_err(), "would share a folder with user_a");
 /// assert!(UserId::new("anonymous").is_err(), "the folder of anonymous uploads");
 /// # Ok::<(), pixmize::InvalidUserId>(())
@@ -225,7 +225,8 @@ impl DeletionReport {
 ///
 /// let user = UserId::new("user_2x")?; // the verified session's `sub`
 /// let export = rights.export(&user).await?;
-/// assert_eq!(export.profile.as_ref().map(|p| p.public_metadata["plan"].clone()), Some("pro".into()));
+/// let profile = export.profile.as_ref().expect("Clerk knows the user");
+/// assert_eq!(profile.public_metadata["plan"], "pro");
 /// let document = serde_json::to_string_pretty(&export)?;
 /// # assert!(document.contains("\"pixmize.account-export\""));
 ///
@@ -284,7 +285,7 @@ impl AccountRights {
 
     /// The base of the upload folders (default `/pixmize-tmp`, the
     /// default of [`ProcessorOptions::folder`](pixmize_imagekit::ProcessorOptions::folder));
-    /// a user's folder is [`user_folder`]`(base, Some(user))`.
+    /// a user's folder is [`user_folder`](crate::user_folder)`(base, Some(user))`.
     #[cfg(feature = "imagekit")]
     #[must_use]
     pub fn folder_base(mut self, base: impl Into<String>) -> AccountRights {
@@ -296,7 +297,7 @@ impl AccountRights {
     #[cfg(feature = "imagekit")]
     #[must_use]
     pub fn folder_for(&self, user: &UserId) -> String {
-        user_folder(&self.folder_base, Some(user.as_str()))
+        crate::hybrid::user_folder(&self.folder_base, Some(user.as_str()))
     }
 
     /// Everything kept about `user`, generated now. Reads only.
@@ -365,27 +366,38 @@ impl AccountRights {
     /// [`Error::Service`] (`clerk`) when Clerk fails with anything but a
     /// 404. Client errors hold no keys.
     pub async fn delete(&self, user: &UserId) -> Result<DeletionReport, Error> {
-        let mut report = DeletionReport::default();
-        #[cfg(feature = "imagekit")]
-        if let Some(imagekit) = &self.imagekit {
-            let folder = self.folder_for(user);
-            report.files = self.stored_files(user).await?.unwrap_or_default();
-            // `DELETE /v1/folder` deletes the folder with everything in it
-            // (ImageKit's folder API), including files uploaded after the
-            // listing; a 404 means there is no such folder.
-            match imagekit.delete_folder(&folder).await {
-                Ok(()) => report.folder = Some(folder),
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(imagekit_error(e)),
-            }
-        }
-        report.records = self.records.delete_for(user.as_str()).map_err(Error::Record)?;
-        report.profile = match self.clerk.delete_user(user.as_str()).await {
+        let (files, folder) = self.delete_folder(user).await?;
+        let records = self.records.delete_for(user.as_str()).map_err(Error::Record)?;
+        let profile = match self.clerk.delete_user(user.as_str()).await {
             Ok(_) => true,
             Err(e) if e.is_not_found() => false,
             Err(e) => return Err(clerk(e)),
         };
-        Ok(report)
+        Ok(DeletionReport { files, folder, records, profile })
+    }
+
+    /// Deletes the user's ImageKit folder: the files that were in it and
+    /// the folder, when it existed; nothing without ImageKit.
+    async fn delete_folder(
+        &self,
+        user: &UserId,
+    ) -> Result<(Vec<StoredFile>, Option<String>), Error> {
+        #[cfg(feature = "imagekit")]
+        if let Some(imagekit) = &self.imagekit {
+            let folder = self.folder_for(user);
+            let files = self.stored_files(user).await?.unwrap_or_default();
+            // `DELETE /v1/folder` deletes the folder with everything in it
+            // (ImageKit's folder API), including files uploaded after the
+            // listing; a 404 means there is no such folder.
+            return match imagekit.delete_folder(&folder).await {
+                Ok(()) => Ok((files, Some(folder))),
+                Err(e) if e.is_not_found() => Ok((files, None)),
+                Err(e) => Err(imagekit_error(e)),
+            };
+        }
+        #[cfg(not(feature = "imagekit"))]
+        let _ = user;
+        Ok((Vec::new(), None))
     }
 
     /// The files directly in the user's folder; `None` without ImageKit.
@@ -436,6 +448,7 @@ fn imagekit_error(e: pixmize_imagekit::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hybrid::user_folder;
 
     #[test]
     fn user_ids() {
