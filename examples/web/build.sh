@@ -10,7 +10,9 @@
 # usage: examples/web/build.sh
 # Knobs (environment), the defaults being what the README's numbers measure:
 #   PIXMIZE_WEB_OPT_LEVEL  rustc opt-level: s (default), z, 2 or 3
-#   PIXMIZE_WEB_SIMD       1 (default): -C target-feature=+simd128; 0: scalar
+#   PIXMIZE_WEB_SIMD       1 (default): -C target-feature=+simd128; 0: without the
+#                          flag (fast_image_resize keeps its SIMD128 kernels on
+#                          wasm32 regardless, so the module still needs SIMD)
 #   PIXMIZE_WEB_WASM_OPT   wasm-opt level: -O3 (default), -Oz, or none
 #   PIXMIZE_WEB_FEATURES   cargo features (default: the crate's defaults)
 #   PIXMIZE_WEB_DIST       output folder (default examples/web/dist)

@@ -28,9 +28,9 @@
 //!
 //! # Crate features
 //! * **jpeg**, **png**, **webp**, **gif** *(default)*: codecs, forwarded to
-//!   `pixmize-core` (pure Rust). WebP output is lossless only in the
-//!   browser: lossy WebP needs libwebp (C), so `f-webp` is an `unsupported`
-//!   error there.
+//!   `pixmize-core` (pure Rust). WebP is input only in the browser: lossy
+//!   WebP encoding needs libwebp (C), so `f-webp` is an `unsupported` error
+//!   there (and so, today, is `f-webp,lo-true`; see the README's limits).
 //! * **bmp**, **tiff**: more input and output formats.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used)]
