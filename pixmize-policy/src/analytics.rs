@@ -1,27 +1,30 @@
-//! The analytics sanitiser: the only way to build a [`SanitizedEvent`] is to
-//! pass a [`RawEvent`] through the policy's [`AnalyticsPromise`], so a sink
-//! that accepts only `SanitizedEvent` cannot store what the promise rules
-//! out.
+//! The analytics sanitiser: the only way to build a [`SanitizedEvent`] is
+//! [`Policy::sanitize_event`], which checks the user's choice and then
+//! passes a [`RawEvent`] through the validated policy's [`AnalyticsPromise`],
+//! so a sink that accepts only `SanitizedEvent` cannot store what the
+//! promise rules out.
 //!
 //! What survives: the event name (if allow-listed), allow-listed properties
 //! (URLs reduced to their path, id-like path segments replaced by `:id`,
 //! text with IP addresses, emails, tokens and ids removed even inside
-//! sentences), the country as an ISO 3166-1 alpha-2 code, the browser
-//! family and major version, the device type, and the time bucketed to the
-//! hour. Nothing else — no IP, no user id, no stable identifier.
+//! sentences, and `one_of` values that validation checked), the country as
+//! an ISO 3166-1 alpha-2 code, the browser family and major version, the
+//! device type, and the time bucketed to the hour. Nothing else — no IP, no
+//! user id, no stable identifier.
 //!
 //! ```
-//! use pixmize_policy::Policy;
+//! use pixmize_policy::{ConsentSnapshot, Policy};
 //! use pixmize_policy::analytics::RawEvent;
 //! use time::macros::datetime;
 //!
-//! let promise = Policy::pixmize().document().analytics.as_ref().unwrap();
+//! let policy = Policy::pixmize();
 //! let mut raw = RawEvent::new("page_view", datetime!(2026-11-22 14:37:12 UTC));
 //! raw.properties.insert("path".into(), "https://pixmize.example/edit/8f3a9c2e11d04b7f?token=x".into());
 //! raw.properties.insert("email".into(), "ada@example.com".into());
 //! raw.country = Some("de".into());
 //! raw.user_agent = Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0".into());
-//! let event = promise.sanitize(&raw)?;
+//! // Statistics are opt-out: a user who has not objected is counted.
+//! let event = policy.sanitize_event(&raw, &ConsentSnapshot::new())?;
 //! assert_eq!(event.property("path"), Some("/edit/:id"));
 //! assert_eq!(event.property("email"), None);
 //! assert_eq!(event.country(), Some("DE"));
@@ -117,9 +120,37 @@ pub enum DeviceType {
     Tablet,
 }
 
-/// An event that kept only what the analytics promise allows. It has no
-/// public constructor and no `Deserialize`: only
-/// [`AnalyticsPromise::sanitize`] builds one.
+/// An event that kept only what the analytics promise allows. It has
+/// private fields, no public constructor and no `Deserialize`: only
+/// [`Policy::sanitize_event`] builds one, from a validated [`Policy`].
+///
+/// A promise taken out of a document cannot sanitise on its own (the
+/// method is private to this crate), so an unvalidated promise — say, one
+/// whose `one_of` values are email addresses — never yields an event:
+///
+/// ```compile_fail,E0624
+/// use pixmize_policy::analytics::RawEvent;
+/// let promise = pixmize_policy::Policy::pixmize().document().analytics.clone().unwrap();
+/// let event = promise.sanitize(&RawEvent::new("page_view", time::OffsetDateTime::UNIX_EPOCH));
+/// ```
+///
+/// Nor can one be written down field by field, or deserialised:
+///
+/// ```compile_fail,E0451
+/// let event = pixmize_policy::analytics::SanitizedEvent {
+///     name: "page_view".into(),
+///     properties: Default::default(),
+///     country: None,
+///     browser: None,
+///     device: None,
+///     hour: time::OffsetDateTime::UNIX_EPOCH,
+/// };
+/// ```
+///
+/// ```compile_fail,E0277
+/// let event: pixmize_policy::analytics::SanitizedEvent =
+///     serde_json::from_str(r#"{"name":"page_view","properties":{"email":"ada@example.com"}}"#).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SanitizedEvent {
     name: String,
@@ -179,11 +210,10 @@ impl SanitizedEvent {
 }
 
 impl AnalyticsPromise {
-    /// Keeps from `raw` only what this promise allows.
-    ///
-    /// # Errors
-    /// [`Dropped::UnknownEvent`] when the event is not allow-listed.
-    pub fn sanitize(&self, raw: &RawEvent) -> Result<SanitizedEvent, Dropped> {
+    /// Keeps from `raw` only what this promise allows. Private to the crate:
+    /// only a validated policy's promise may build a [`SanitizedEvent`]
+    /// (see [`Policy::sanitize_event`]).
+    pub(crate) fn sanitize(&self, raw: &RawEvent) -> Result<SanitizedEvent, Dropped> {
         let rule = self.events.iter().find(|e| e.name == raw.name).ok_or(Dropped::UnknownEvent)?;
         let max = usize::from(self.max_text_len);
         let mut properties = BTreeMap::new();
@@ -192,7 +222,11 @@ impl AnalyticsPromise {
             let kept = match spec {
                 PropertyRule::UrlPath => Some(url_path(value, max)),
                 PropertyRule::Text => scrub_text(value, max),
-                PropertyRule::OneOf { values } => values.iter().find(|v| *v == value).cloned(),
+                // Validation rejects PII-looking values; checking again here
+                // keeps the event clean even if that rule were ever relaxed.
+                PropertyRule::OneOf { values } => {
+                    values.iter().find(|v| *v == value && is_safe_value(v, max)).cloned()
+                }
             };
             if let Some(v) = kept {
                 properties.insert(key.clone(), v);
@@ -329,6 +363,13 @@ fn is_identifier(run: &str) -> bool {
 }
 
 const REMOVED: &str = "[removed]";
+
+/// Whether a fixed value (a `one_of` entry) passes the text scrubber
+/// unchanged: no IP address, email, token or id-like run, no control
+/// characters, no surrounding space, at most `max` characters.
+pub(crate) fn is_safe_value(value: &str, max: usize) -> bool {
+    scrub_text(value, max).as_deref() == Some(value)
+}
 
 /// Removes identifier-like runs from free text, then cuts it to `max`
 /// characters. `None` when nothing useful is left.

@@ -440,7 +440,11 @@ fn parse_keys(policy: &Policy, kind: KeyKind, raw: &[String], bad: &mut Vec<Reas
 fn at_location(a: &Activity, location: &Location) -> bool {
     match location {
         Location::Device => a.location == Location::Device,
-        Location::Recipient(r) => a.all_recipients().any(|x| x == r),
+        // A device activity never permits an upload, whatever its
+        // `recipients` say (validation rejects such recipients too).
+        Location::Recipient(r) => {
+            a.location != Location::Device && a.all_recipients().any(|x| x == r)
+        }
     }
 }
 
@@ -563,4 +567,22 @@ pub(crate) fn decide(policy: &Policy, query: &Query, consent: &ConsentSnapshot) 
         }
     }
     Decision::Deny(Deny::new(reasons))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_activity_never_permits_an_upload() {
+        // Validation rejects `recipients` on a device activity; `decide()`
+        // ignores them as well, should one ever get through.
+        let mut a = Policy::pixmize().activity("device_processing").unwrap().clone();
+        a.recipients = vec![RecipientId::from("imagekit")];
+        assert!(at_location(&a, &Location::Device));
+        assert!(!at_location(&a, &Location::Recipient(RecipientId::from("imagekit"))));
+        let cloud = Policy::pixmize().activity("cloud_processing").unwrap();
+        assert!(at_location(cloud, &Location::Recipient(RecipientId::from("imagekit"))));
+        assert!(!at_location(cloud, &Location::Device));
+    }
 }

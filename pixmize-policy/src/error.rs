@@ -174,6 +174,22 @@ pub enum IssueKind {
     /// An activity without a retention period.
     #[error("activity has no retention")]
     MissingRetention,
+    /// A retention (or account-deletion grace period) longer than
+    /// [`retention::MAX_DAYS`](crate::retention::MAX_DAYS).
+    #[error("retention of {days} days exceeds the {max}-day limit")]
+    RetentionTooLong {
+        /// The days stated.
+        days: u32,
+        /// The limit.
+        max: u32,
+    },
+    /// An activity on the device that names a recipient: data sent to a
+    /// recipient needs its own activity located there.
+    #[error("an activity on the device cannot send data to recipient `{id}`")]
+    RecipientOnDevice {
+        /// The recipient named.
+        id: String,
+    },
     /// A consent-based activity whose consent does not name a preference.
     #[error("legal basis is consent but no opt-in preference is named")]
     ConsentWithoutPreference,
@@ -258,6 +274,19 @@ pub enum IssueKind {
     UnknownAnalyticsActivity {
         /// The id.
         id: String,
+    },
+    /// A fixed analytics value (`one_of`) that looks like personal data or
+    /// is longer than `max_text_len`: the text scrubber would change it.
+    #[error(
+        "value `{value}` of `{event}.{property}` looks like personal data (IP address, email, token or id) or is too long"
+    )]
+    UnsafeAnalyticsValue {
+        /// The event.
+        event: String,
+        /// The property.
+        property: String,
+        /// The value.
+        value: String,
     },
     /// An analytics event declared twice.
     #[error("analytics event `{name}` is declared twice")]

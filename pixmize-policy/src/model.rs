@@ -613,13 +613,16 @@ pub enum Retention {
     Session,
     /// A fixed number of days after collection.
     Days {
-        /// How many days.
+        /// How many days: at most 36500 (100 years), which validation checks.
+        #[schemars(range(max = crate::retention::MAX_DAYS))]
         days: u32,
     },
     /// Until the user deletes the account, then removed within the grace period.
     UntilAccountDeletion {
-        /// Days after the deletion request until the data is gone.
+        /// Days after the deletion request until the data is gone: at most
+        /// 36500 (100 years), which validation checks.
         #[serde(default)]
+        #[schemars(range(max = crate::retention::MAX_DAYS))]
         grace_days: u32,
     },
     /// Until the user deletes it (e.g. clears local storage).
@@ -1011,8 +1014,9 @@ impl Channel {
     }
 }
 
-/// The promise that usage statistics are anonymous; enforced by
-/// [`AnalyticsPromise::sanitize`].
+/// The promise that usage statistics are anonymous. Plain data like the
+/// rest of the document: only a validated policy enforces it, through
+/// `Policy::sanitize_event`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsPromise {
@@ -1055,7 +1059,9 @@ pub enum PropertyRule {
     Text,
     /// One of a fixed set of values; anything else is dropped.
     OneOf {
-        /// The allowed values.
+        /// The allowed values. Validation rejects any value the text
+        /// scrubber would change (an IP address, email, token or id-like
+        /// value, or one longer than `max_text_len`).
         values: Vec<String>,
     },
 }

@@ -19,10 +19,48 @@
 //! assert_eq!(swept.purge[0].0.item, "log-1");
 //! ```
 
-use time::{Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::Policy;
 use crate::model::{ActivityId, Retention};
+
+/// The longest retention, in days, that validation accepts for
+/// [`Retention::Days`] and for the grace period of
+/// [`Retention::UntilAccountDeletion`]: 100 years. Longer periods are
+/// indistinguishable from "forever" for the people concerned, and bounding
+/// them keeps every deadline computed from a real timestamp representable.
+pub const MAX_DAYS: u32 = 36_500;
+
+/// The last instant `time` can represent (the end of year 9999, UTC).
+const LAST: OffsetDateTime = PrimitiveDateTime::MAX.assume_utc();
+
+/// A deadline as computed, keeping "no fixed deadline yet" apart from
+/// "beyond the last representable instant".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// Event-based retention whose event has not happened.
+    Open,
+    /// Due at this instant.
+    At(OffsetDateTime),
+    /// `start + days` is past [`LAST`].
+    OutOfRange,
+}
+
+impl Due {
+    fn after(start: OffsetDateTime, days: u32) -> Due {
+        start.checked_add(Duration::days(i64::from(days))).map_or(Due::OutOfRange, Due::At)
+    }
+
+    /// The public view: out-of-range deadlines saturate at [`LAST`] rather
+    /// than read as "no deadline".
+    fn saturated(self) -> Option<OffsetDateTime> {
+        match self {
+            Due::Open => None,
+            Due::At(t) => Some(t),
+            Due::OutOfRange => Some(LAST),
+        }
+    }
+}
 
 /// A source of "now", injected so that tests never depend on the wall clock.
 pub trait Clock {
@@ -59,32 +97,37 @@ impl Retention {
     /// `created + days` for [`Days`](Retention::Days), and `None` for
     /// retentions that end on an event (session end, account deletion, the
     /// user deleting it).
+    ///
+    /// A deadline past the last instant `time` can represent (year 9999)
+    /// saturates to that instant; it never turns into `None`, which would
+    /// read as "no fixed deadline".
     #[must_use]
     pub fn deadline(self, created: OffsetDateTime) -> Option<OffsetDateTime> {
-        match self {
-            Retention::Ephemeral => Some(created),
-            Retention::Days { days } => created.checked_add(Duration::days(i64::from(days))),
-            Retention::Session
-            | Retention::UntilAccountDeletion { .. }
-            | Retention::UntilUserDeletes => None,
-        }
+        self.due(created, &Lifecycle::default()).saturated()
     }
 
     /// The deadline once the lifecycle events are known: the fixed deadline,
     /// or the event's time (plus the grace period for account deletion).
+    /// Saturates as [`deadline`](Self::deadline) does.
     #[must_use]
     pub fn deadline_with(
         self,
         created: OffsetDateTime,
         events: &Lifecycle,
     ) -> Option<OffsetDateTime> {
+        self.due(created, events).saturated()
+    }
+
+    fn due(self, created: OffsetDateTime, events: &Lifecycle) -> Due {
+        let event = |t: Option<OffsetDateTime>| t.map_or(Due::Open, Due::At);
         match self {
-            Retention::Ephemeral | Retention::Days { .. } => self.deadline(created),
-            Retention::Session => events.session_ended,
-            Retention::UntilAccountDeletion { grace_days } => events
-                .account_deleted
-                .and_then(|t| t.checked_add(Duration::days(i64::from(grace_days)))),
-            Retention::UntilUserDeletes => events.user_deleted,
+            Retention::Ephemeral => Due::At(created),
+            Retention::Days { days } => Due::after(created, days),
+            Retention::Session => event(events.session_ended),
+            Retention::UntilAccountDeletion { grace_days } => {
+                events.account_deleted.map_or(Due::Open, |t| Due::after(t, grace_days))
+            }
+            Retention::UntilUserDeletes => event(events.user_deleted),
         }
     }
 
@@ -195,6 +238,11 @@ pub enum PurgeReason {
     },
     /// Its activity is not in the policy, so nothing allows keeping it.
     Undeclared,
+    /// Its deadline lies past the last instant `time` can represent (year
+    /// 9999). Under a validated policy (retention at most [`MAX_DAYS`]) only
+    /// a corrupt timestamp causes this, and a deadline that cannot be
+    /// computed bounds nothing, so the item is not kept.
+    DeadlineOutOfRange,
 }
 
 /// The result of a [`sweep`].
@@ -207,8 +255,11 @@ pub struct Sweep<T> {
 }
 
 /// Splits `items` into those that may be kept and those that must be purged
-/// at `clock.now()`. Items of an activity the policy does not declare are
-/// purged: nothing is kept without a clause that allows it.
+/// at `clock.now()`. Nothing is kept without a clause that bounds it: items
+/// of an activity the policy does not declare are purged
+/// ([`PurgeReason::Undeclared`]), and so are items whose deadline overflows
+/// the calendar ([`PurgeReason::DeadlineOutOfRange`]) instead of being kept
+/// for ever.
 pub fn sweep<T>(
     policy: &Policy,
     items: impl IntoIterator<Item = Stored<T>>,
@@ -220,11 +271,12 @@ pub fn sweep<T>(
         let retention = policy.activity(s.activity.as_str()).and_then(|a| a.retention);
         match retention {
             None => out.purge.push((s, PurgeReason::Undeclared)),
-            Some(r) => match r.deadline_with(s.created, &s.events) {
-                Some(deadline) if now >= deadline => {
-                    out.purge.push((s, PurgeReason::Expired { deadline }))
+            Some(r) => match r.due(s.created, &s.events) {
+                Due::At(deadline) if now >= deadline => {
+                    out.purge.push((s, PurgeReason::Expired { deadline }));
                 }
-                _ => out.keep.push(s),
+                Due::OutOfRange => out.purge.push((s, PurgeReason::DeadlineOutOfRange)),
+                Due::At(_) | Due::Open => out.keep.push(s),
             },
         }
     }
@@ -263,5 +315,26 @@ mod tests {
         assert!(Retention::Days { days: 1 }.is_expired(t, datetime!(2026-03-02 12:00 UTC)));
         assert!(!Retention::Days { days: 1 }.is_expired(t, datetime!(2026-03-02 11:59:59 UTC)));
         assert!(!Retention::UntilUserDeletes.is_expired(t, datetime!(2100-01-01 00:00 UTC)));
+    }
+
+    #[test]
+    fn overflowing_deadlines_saturate_instead_of_vanishing() {
+        let t = datetime!(2026-03-01 12:00 UTC);
+        let huge = Retention::Days { days: u32::MAX };
+        // u32::MAX days is about 11.7 million years: past year 9999.
+        assert_eq!(huge.due(t, &Lifecycle::default()), Due::OutOfRange);
+        assert_eq!(huge.deadline(t), Some(LAST));
+        assert_eq!(LAST, datetime!(9999-12-31 23:59:59.999_999_999 UTC));
+        assert!(!huge.is_expired(t, datetime!(9999-12-31 00:00 UTC)));
+        assert!(huge.is_expired(t, LAST));
+        let grace = Retention::UntilAccountDeletion { grace_days: u32::MAX };
+        let ev = Lifecycle { account_deleted: Some(t), ..Lifecycle::default() };
+        assert_eq!(grace.deadline_with(t, &ev), Some(LAST));
+        assert_eq!(grace.deadline_with(t, &Lifecycle::default()), None, "not deleted yet");
+        // The bound itself stays far inside the calendar for real timestamps.
+        assert_eq!(
+            Retention::Days { days: MAX_DAYS }.deadline(t),
+            Some(datetime!(2126-02-05 12:00 UTC))
+        );
     }
 }

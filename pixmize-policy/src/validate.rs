@@ -2,12 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::analytics::is_safe_value;
 use crate::error::{Issue, IssueKind};
 use crate::key::{Key, KeyKind, Taxonomy};
 use crate::model::{
-    ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Obligation, Retention, Right,
-    TransferMechanism, clause,
+    ClauseRef, ConsentRequirement, Document, LegalBasis, Location, Obligation, PropertyRule,
+    Retention, Right, TransferMechanism, clause,
 };
+use crate::retention::MAX_DAYS;
 
 struct Sink(Vec<Issue>);
 
@@ -229,8 +231,28 @@ fn check_activities(doc: &Document, taxonomy: &Taxonomy, out: &mut Sink) -> BTre
                 );
             }
         }
-        if a.retention.is_none() {
-            out.push(format!("{at}.retention"), here.clone(), IssueKind::MissingRetention);
+        match a.retention {
+            None => out.push(format!("{at}.retention"), here.clone(), IssueKind::MissingRetention),
+            Some(
+                Retention::Days { days: n } | Retention::UntilAccountDeletion { grace_days: n },
+            ) if n > MAX_DAYS => out.push(
+                format!("{at}.retention"),
+                here.clone(),
+                IssueKind::RetentionTooLong { days: n, max: MAX_DAYS },
+            ),
+            Some(_) => {}
+        }
+        // A device activity's `recipients` would let `decide()` allow
+        // uploads to them under a clause that says the data stays on the
+        // device.
+        if a.location == Location::Device {
+            for r in &a.recipients {
+                out.push(
+                    format!("{at}.recipients"),
+                    here.clone(),
+                    IssueKind::RecipientOnDevice { id: r.0.clone() },
+                );
+            }
         }
         if a.legal_basis == LegalBasis::LegitimateInterest
             && a.legitimate_interest.as_deref().is_none_or(|s| s.trim().is_empty())
@@ -437,11 +459,15 @@ fn check_rights(doc: &Document, out: &mut Sink) {
             );
         }
     }
-    // GDPR Art. 13(2)(b)-(d) rights every notice must state.
+    // GDPR Art. 13(2)(b)-(d) rights every notice must state: access,
+    // rectification, erasure, restriction (Art. 18), objection and
+    // portability (13(2)(b)); withdrawing consent (13(2)(c)); complaint
+    // (13(2)(d)).
     let mut required = vec![
         Right::Access,
         Right::Rectification,
         Right::Erasure,
+        Right::Restriction,
         Right::Portability,
         Right::Object,
         Right::Complaint,
@@ -473,6 +499,7 @@ fn check_analytics(doc: &Document, out: &mut Sink) {
             IssueKind::UnknownAnalyticsActivity { id: promise.activity.0.clone() },
         );
     }
+    let max = usize::from(promise.max_text_len);
     let mut seen = BTreeSet::new();
     for e in &promise.events {
         if !seen.insert(e.name.as_str()) {
@@ -482,12 +509,28 @@ fn check_analytics(doc: &Document, out: &mut Sink) {
                 IssueKind::DuplicateEvent { name: e.name.clone() },
             );
         }
+        for (property, rule) in &e.properties {
+            let PropertyRule::OneOf { values } = rule else { continue };
+            for value in values.iter().filter(|v| !is_safe_value(v, max)) {
+                out.push(
+                    format!("analytics.events[{}].properties.{property}", e.name),
+                    here.clone(),
+                    IssueKind::UnsafeAnalyticsValue {
+                        event: e.name.clone(),
+                        property: property.clone(),
+                        value: value.clone(),
+                    },
+                );
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::ExtensionError;
+    use crate::{PIXMIZE_TOML, Policy};
 
     #[test]
     fn ids_and_dates() {
@@ -495,5 +538,528 @@ mod tests {
         assert!(!valid_id("") && !valid_id("_x") && !valid_id("Cloud") && !valid_id("a b"));
         assert!(parse_date("2026-11-22").is_some());
         assert!(parse_date("2026-13-01").is_none() && parse_date("22.11.2026").is_none());
+    }
+
+    /// The variant's name. The match is exhaustive, so a new kind does not
+    /// compile until it is named here; name it in [`KINDS`] and give it a
+    /// case in [`cases`] too.
+    fn kind_name(kind: &IssueKind) -> &'static str {
+        match kind {
+            IssueKind::Empty => "Empty",
+            IssueKind::InvalidDate { .. } => "InvalidDate",
+            IssueKind::InvalidId { .. } => "InvalidId",
+            IssueKind::DuplicateId { .. } => "DuplicateId",
+            IssueKind::UnknownKey { .. } => "UnknownKey",
+            IssueKind::BadExtension(_) => "BadExtension",
+            IssueKind::UnknownRecipient { .. } => "UnknownRecipient",
+            IssueKind::UnusedRecipient { .. } => "UnusedRecipient",
+            IssueKind::UnknownCountry { .. } => "UnknownCountry",
+            IssueKind::MissingTransferMechanism { .. } => "MissingTransferMechanism",
+            IssueKind::NotAdequate { .. } => "NotAdequate",
+            IssueKind::MissingRetention => "MissingRetention",
+            IssueKind::RetentionTooLong { .. } => "RetentionTooLong",
+            IssueKind::RecipientOnDevice { .. } => "RecipientOnDevice",
+            IssueKind::ConsentWithoutPreference => "ConsentWithoutPreference",
+            IssueKind::ConsentMustBeOptIn => "ConsentMustBeOptIn",
+            IssueKind::UnknownPreference { .. } => "UnknownPreference",
+            IssueKind::OptInDefaultOn { .. } => "OptInDefaultOn",
+            IssueKind::UnusedPreference { .. } => "UnusedPreference",
+            IssueKind::MissingLegitimateInterest => "MissingLegitimateInterest",
+            IssueKind::ObligationOnDevice { .. } => "ObligationOnDevice",
+            IssueKind::EphemeralWithoutDeletion => "EphemeralWithoutDeletion",
+            IssueKind::Prohibited { .. } => "Prohibited",
+            IssueKind::CookieWithoutActivity { .. } => "CookieWithoutActivity",
+            IssueKind::OptionalCookieWithoutChoice { .. } => "OptionalCookieWithoutChoice",
+            IssueKind::DuplicateRight { .. } => "DuplicateRight",
+            IssueKind::MissingRight { .. } => "MissingRight",
+            IssueKind::DeadlineTooLong { .. } => "DeadlineTooLong",
+            IssueKind::NoChannel => "NoChannel",
+            IssueKind::UnknownAnalyticsActivity { .. } => "UnknownAnalyticsActivity",
+            IssueKind::UnsafeAnalyticsValue { .. } => "UnsafeAnalyticsValue",
+            IssueKind::DuplicateEvent { .. } => "DuplicateEvent",
+            IssueKind::StoreClaimedTwice { .. } => "StoreClaimedTwice",
+        }
+    }
+
+    /// Every kind, as [`kind_name`] names it.
+    const KINDS: [&str; 33] = [
+        "Empty",
+        "InvalidDate",
+        "InvalidId",
+        "DuplicateId",
+        "UnknownKey",
+        "BadExtension",
+        "UnknownRecipient",
+        "UnusedRecipient",
+        "UnknownCountry",
+        "MissingTransferMechanism",
+        "NotAdequate",
+        "MissingRetention",
+        "RetentionTooLong",
+        "RecipientOnDevice",
+        "ConsentWithoutPreference",
+        "ConsentMustBeOptIn",
+        "UnknownPreference",
+        "OptInDefaultOn",
+        "UnusedPreference",
+        "MissingLegitimateInterest",
+        "ObligationOnDevice",
+        "EphemeralWithoutDeletion",
+        "Prohibited",
+        "CookieWithoutActivity",
+        "OptionalCookieWithoutChoice",
+        "DuplicateRight",
+        "MissingRight",
+        "DeadlineTooLong",
+        "NoChannel",
+        "UnknownAnalyticsActivity",
+        "UnsafeAnalyticsValue",
+        "DuplicateEvent",
+        "StoreClaimedTwice",
+    ];
+
+    /// One mutation of the valid Pixmize policy and exactly the issues it
+    /// must cause, as `(at, kind)`.
+    struct Case {
+        label: &'static str,
+        edits: &'static [(&'static str, &'static str)],
+        want: Vec<(&'static str, IssueKind)>,
+    }
+
+    fn s(v: &str) -> String {
+        v.to_owned()
+    }
+
+    fn key(v: &str) -> Key {
+        Key::new(v).unwrap()
+    }
+
+    #[allow(clippy::too_many_lines)] // one table
+    fn cases() -> Vec<Case> {
+        use IssueKind as K;
+        vec![
+            Case {
+                label: "Empty",
+                edits: &[("title = \"Pixmize privacy policy\"", "title = \" \"")],
+                want: vec![("title", K::Empty)],
+            },
+            Case {
+                label: "InvalidDate",
+                edits: &[("effective = \"2026-11-22\"", "effective = \"22.11.2026\"")],
+                want: vec![("effective", K::InvalidDate { value: s("22.11.2026") })],
+            },
+            Case {
+                label: "InvalidId",
+                edits: &[("id = \"no_selling\"", "id = \"No_Selling\"")],
+                want: vec![("prohibitions[No_Selling]", K::InvalidId { id: s("No_Selling") })],
+            },
+            Case {
+                label: "DuplicateId",
+                edits: &[("id = \"no_selling\"", "id = \"no_advertising\"")],
+                want: vec![(
+                    "prohibitions[no_advertising]",
+                    K::DuplicateId { id: s("no_advertising") },
+                )],
+            },
+            Case {
+                label: "UnknownKey",
+                edits: &[(
+                    "purpose = \"essential.service.payment_processing\"",
+                    "purpose = \"essential.service.payments\"",
+                )],
+                want: vec![(
+                    "activities[subscription].purpose",
+                    K::UnknownKey {
+                        kind: KeyKind::DataUse,
+                        key: key("essential.service.payments"),
+                    },
+                )],
+            },
+            Case {
+                label: "BadExtension",
+                edits: &[(
+                    "# Recipients.",
+                    "[[extensions]]\nkind = \"data_category\"\nkey = \"user.gadget.serial\"\nname = \"Gadget serial\"\ndescription = \"A serial number.\"\n\n# Recipients.",
+                )],
+                want: vec![(
+                    "extensions[4]",
+                    K::BadExtension(ExtensionError::MissingParent {
+                        kind: KeyKind::DataCategory,
+                        key: key("user.gadget.serial"),
+                        parent: key("user.gadget"),
+                    }),
+                )],
+            },
+            Case {
+                label: "UnknownRecipient",
+                edits: &[(
+                    "location = { recipient = \"cdn\" }",
+                    "location = { recipient = \"cdn\" }\nrecipients = [\"nowhere\"]",
+                )],
+                want: vec![(
+                    "activities[cdn_logs].recipients",
+                    K::UnknownRecipient { id: s("nowhere") },
+                )],
+            },
+            Case {
+                label: "UnknownRecipient/scope",
+                edits: &[(
+                    "purposes = { matches = \"any\", values = [\"train_ai_system\"] }",
+                    "purposes = { matches = \"any\", values = [\"train_ai_system\"] }\nscope = { recipients = [\"nowhere\"] }",
+                )],
+                want: vec![(
+                    "prohibitions[no_ai_training].scope",
+                    K::UnknownRecipient { id: s("nowhere") },
+                )],
+            },
+            Case {
+                label: "UnusedRecipient",
+                edits: &[(
+                    "[[preferences]]\nid = \"cloud_processing\"",
+                    "[[recipients]]\nid = \"sentry\"\nname = \"Sentry\"\nlegal_name = \"Functional Software GmbH\"\nrole = \"processor\"\nservice = \"Error reports.\"\ncountries = [\"DE\"]\nurl = \"https://sentry.io\"\nprivacy_url = \"https://sentry.io/privacy/\"\n\n[[preferences]]\nid = \"cloud_processing\"",
+                )],
+                want: vec![("recipients[sentry]", K::UnusedRecipient { id: s("sentry") })],
+            },
+            Case {
+                label: "UnknownCountry",
+                edits: &[("countries = [\"IN\", \"US\"]", "countries = [\"IN\", \"XX\"]")],
+                want: vec![("recipients[imagekit].countries", K::UnknownCountry { code: s("XX") })],
+            },
+            Case {
+                label: "MissingTransferMechanism",
+                edits: &[(
+                    "countries = [\"US\"]\ntransfer_mechanism = \"sccs\"\nurl = \"https://clerk.com\"",
+                    "countries = [\"US\"]\nurl = \"https://clerk.com\"",
+                )],
+                want: vec![(
+                    "recipients[clerk].transfer_mechanism",
+                    K::MissingTransferMechanism { country: s("US") },
+                )],
+            },
+            Case {
+                label: "NotAdequate",
+                edits: &[(
+                    "transfer_mechanism = \"sccs\"\nurl = \"https://clerk.com\"",
+                    "transfer_mechanism = \"adequacy\"\nurl = \"https://clerk.com\"",
+                )],
+                want: vec![(
+                    "recipients[clerk].transfer_mechanism",
+                    K::NotAdequate { country: s("US") },
+                )],
+            },
+            Case {
+                label: "NotAdequate/dpf",
+                edits: &[(
+                    "transfer_mechanism = \"sccs\"\nurl = \"https://imagekit.io\"",
+                    "transfer_mechanism = \"dpf\"\nurl = \"https://imagekit.io\"",
+                )],
+                // The Data Privacy Framework covers the US, not India.
+                want: vec![(
+                    "recipients[imagekit].transfer_mechanism",
+                    K::NotAdequate { country: s("IN") },
+                )],
+            },
+            Case {
+                label: "MissingRetention",
+                edits: &[(
+                    "retention = { kind = \"days\", days = 30 }\nsource = \"observed\"\nmeasures = [\"encryption_in_transit\"]\n",
+                    "source = \"observed\"\nmeasures = [\"encryption_in_transit\"]\n",
+                )],
+                want: vec![("activities[cdn_logs].retention", K::MissingRetention)],
+            },
+            Case {
+                label: "RetentionTooLong",
+                edits: &[("days = 730", "days = 36501")],
+                want: vec![(
+                    "activities[usage_statistics].retention",
+                    K::RetentionTooLong { days: 36_501, max: MAX_DAYS },
+                )],
+            },
+            Case {
+                label: "RetentionTooLong/grace",
+                edits: &[("grace_days = 30", "grace_days = 4294967295")],
+                want: vec![(
+                    "activities[account].retention",
+                    K::RetentionTooLong { days: u32::MAX, max: MAX_DAYS },
+                )],
+            },
+            Case {
+                label: "RecipientOnDevice",
+                edits: &[(
+                    "location = \"device\"",
+                    "location = \"device\"\nrecipients = [\"imagekit\"]",
+                )],
+                want: vec![(
+                    "activities[device_processing].recipients",
+                    K::RecipientOnDevice { id: s("imagekit") },
+                )],
+            },
+            Case {
+                label: "ConsentWithoutPreference",
+                edits: &[(
+                    "consent = { kind = \"opt_in\", preference = \"cloud_processing\" }\n",
+                    "",
+                )],
+                want: vec![
+                    ("activities[cloud_processing].consent", K::ConsentWithoutPreference),
+                    (
+                        "preferences[cloud_processing]",
+                        K::UnusedPreference { id: s("cloud_processing") },
+                    ),
+                ],
+            },
+            Case {
+                label: "ConsentMustBeOptIn",
+                edits: &[(
+                    "consent = { kind = \"opt_in\", preference = \"cloud_processing\" }",
+                    "consent = { kind = \"opt_out\", preference = \"cloud_processing\" }",
+                )],
+                want: vec![("activities[cloud_processing].consent", K::ConsentMustBeOptIn)],
+            },
+            Case {
+                label: "UnknownPreference",
+                edits: &[(
+                    "consent = { kind = \"opt_in\", preference = \"cloud_processing\" }",
+                    "consent = { kind = \"opt_in\", preference = \"cloud\" }",
+                )],
+                want: vec![
+                    (
+                        "activities[cloud_processing].consent.preference",
+                        K::UnknownPreference { id: s("cloud") },
+                    ),
+                    (
+                        "preferences[cloud_processing]",
+                        K::UnusedPreference { id: s("cloud_processing") },
+                    ),
+                ],
+            },
+            Case {
+                label: "OptInDefaultOn",
+                edits: &[("default_on = false", "default_on = true")],
+                want: vec![(
+                    "preferences[cloud_processing].default_on",
+                    K::OptInDefaultOn { id: s("cloud_processing") },
+                )],
+            },
+            Case {
+                label: "UnusedPreference",
+                edits: &[(
+                    "# Activities:",
+                    "[[preferences]]\nid = \"newsletter\"\nlabel = \"Newsletter\"\ndescription = \"Monthly news by email.\"\nhow_to_change = \"Settings → Email.\"\n\n# Activities:",
+                )],
+                want: vec![(
+                    "preferences[newsletter]",
+                    K::UnusedPreference { id: s("newsletter") },
+                )],
+            },
+            Case {
+                label: "MissingLegitimateInterest",
+                edits: &[(
+                    "legitimate_interest = \"Delivering the app quickly and protecting it from abuse.\"\n",
+                    "",
+                )],
+                want: vec![(
+                    "activities[cdn_logs].legitimate_interest",
+                    K::MissingLegitimateInterest,
+                )],
+            },
+            Case {
+                label: "ObligationOnDevice",
+                edits: &[(
+                    "measures = [\"data_minimisation\"]\n",
+                    "measures = [\"data_minimisation\"]\nobligations = [{ kind = \"strip_metadata\" }, { kind = \"delete_within\", hours = 1 }]\n",
+                )],
+                want: vec![(
+                    "activities[device_processing].obligations",
+                    K::ObligationOnDevice { obligation: "delete_within" },
+                )],
+            },
+            Case {
+                label: "EphemeralWithoutDeletion",
+                edits: &[(
+                    "obligations = [{ kind = \"strip_metadata\" }, { kind = \"delete_after_processing\" }]",
+                    "obligations = [{ kind = \"strip_metadata\" }]",
+                )],
+                want: vec![(
+                    "activities[cloud_processing].obligations",
+                    K::EphemeralWithoutDeletion,
+                )],
+            },
+            Case {
+                label: "Prohibited",
+                edits: &[(
+                    "purpose = \"analytics.reporting.system\"",
+                    "purpose = \"marketing.advertising\"",
+                )],
+                want: vec![(
+                    "activities[usage_statistics]",
+                    K::Prohibited { prohibition: s("no_advertising") },
+                )],
+            },
+            Case {
+                label: "CookieWithoutActivity",
+                edits: &[(
+                    "activity = \"account\"\npurpose = \"Short-lived",
+                    "activity = \"login\"\npurpose = \"Short-lived",
+                )],
+                want: vec![(
+                    "cookies[__session].activity",
+                    K::CookieWithoutActivity { cookie: s("__session"), activity: s("login") },
+                )],
+            },
+            Case {
+                label: "OptionalCookieWithoutChoice",
+                edits: &[(
+                    "max_age_s = 604800\nthird_party = false\noptional = false\nhttp_only = false",
+                    "max_age_s = 604800\nthird_party = false\noptional = true\nhttp_only = false",
+                )],
+                want: vec![(
+                    "cookies[__client_uat]",
+                    K::OptionalCookieWithoutChoice { cookie: s("__client_uat") },
+                )],
+            },
+            Case {
+                label: "DuplicateRight",
+                edits: &[("right = \"ask_what_was_collected\"", "right = \"contact\"")],
+                want: vec![("rights[contact]", K::DuplicateRight { right: Right::Contact })],
+            },
+            Case {
+                // GDPR Art. 13(2)(b) names restriction (Art. 18) among the
+                // rights every notice must state.
+                label: "MissingRight",
+                edits: &[("right = \"restriction\"", "right = \"withdraw_consent\"")],
+                want: vec![("rights", K::MissingRight { right: Right::Restriction })],
+            },
+            Case {
+                label: "DeadlineTooLong",
+                edits: &[("deadline_days = 30", "deadline_days = 91")],
+                want: vec![("rights[access].deadline_days", K::DeadlineTooLong { days: 91 })],
+            },
+            Case {
+                label: "NoChannel",
+                edits: &[("channels = [\"authority\"]", "channels = []")],
+                want: vec![("rights[complaint].channels", K::NoChannel)],
+            },
+            Case {
+                label: "UnknownAnalyticsActivity",
+                edits: &[(
+                    "[analytics]\nactivity = \"usage_statistics\"",
+                    "[analytics]\nactivity = \"stats\"",
+                )],
+                want: vec![("analytics.activity", K::UnknownAnalyticsActivity { id: s("stats") })],
+            },
+            Case {
+                label: "UnsafeAnalyticsValue",
+                edits: &[(
+                    "values = [\"device\", \"cloud\"]",
+                    "values = [\"device\", \"ada@example.com\", \"10.0.0.1\", \"cloud\"]",
+                )],
+                want: ["ada@example.com", "10.0.0.1"]
+                    .into_iter()
+                    .map(|v| {
+                        (
+                            "analytics.events[feature_used].properties.processing_method",
+                            K::UnsafeAnalyticsValue {
+                                event: s("feature_used"),
+                                property: s("processing_method"),
+                                value: s(v),
+                            },
+                        )
+                    })
+                    .collect(),
+            },
+            Case {
+                label: "DuplicateEvent",
+                edits: &[("name = \"page_view\"", "name = \"feature_used\"")],
+                want: vec![(
+                    "analytics.events[feature_used]",
+                    K::DuplicateEvent { name: s("feature_used") },
+                )],
+            },
+            Case {
+                label: "StoreClaimedTwice",
+                edits: &[("stores = [\"cdn:access-logs\"]", "stores = [\"vercel:request-logs\"]")],
+                want: vec![(
+                    "activities[cdn_logs].stores",
+                    K::StoreClaimedTwice { store: s("vercel:request-logs") },
+                )],
+            },
+        ]
+    }
+
+    fn apply(text: &str, edits: &[(&str, &str)], label: &str) -> String {
+        let mut text = text.to_owned();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{label}: fixture edit not found: {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        text
+    }
+
+    fn issues_of(text: &str, label: &str) -> Vec<(String, IssueKind)> {
+        match Policy::from_toml(text) {
+            Ok(_) => panic!("{label}: the edited policy validated"),
+            Err(crate::Error::Invalid(issues)) => {
+                issues.into_iter().map(|i| (i.at, i.kind)).collect()
+            }
+            Err(e) => panic!("{label}: expected Error::Invalid, got {e:?}"),
+        }
+    }
+
+    fn owned(want: &[(&str, IssueKind)]) -> Vec<(String, IssueKind)> {
+        want.iter().map(|(at, k)| ((*at).to_owned(), k.clone())).collect()
+    }
+
+    /// One mutation per issue kind; each must produce exactly the issues
+    /// listed (path and kind), and nothing else.
+    #[test]
+    fn every_issue_kind_is_detected_at_its_path() {
+        assert!(Policy::from_toml(PIXMIZE_TOML).is_ok(), "the base policy is valid");
+        let mut covered = BTreeSet::new();
+        for case in cases() {
+            let text = apply(PIXMIZE_TOML, case.edits, case.label);
+            let got = issues_of(&text, case.label);
+            assert_eq!(got, owned(&case.want), "{}", case.label);
+            covered.extend(case.want.iter().map(|(_, k)| kind_name(k)));
+        }
+        let all: BTreeSet<&str> = KINDS.into_iter().collect();
+        let missing: Vec<_> = all.difference(&covered).collect();
+        assert!(missing.is_empty(), "issue kinds without a case: {missing:?}");
+    }
+
+    /// Many problems in one document are all reported, none hiding another.
+    #[test]
+    fn independent_problems_are_all_listed_together() {
+        // Cases that edit the same line as another case, or whose problem
+        // would hide another's (a removed consent hides `OptInDefaultOn`).
+        const SKIP: [&str; 5] = [
+            "DuplicateId",
+            "NotAdequate",
+            "ConsentWithoutPreference",
+            "ConsentMustBeOptIn",
+            "UnknownPreference",
+        ];
+        let mut text = PIXMIZE_TOML.to_owned();
+        let mut want = Vec::new();
+        let mut combined = 0;
+        for case in cases().into_iter().filter(|c| !SKIP.contains(&c.label)) {
+            text = apply(&text, case.edits, case.label);
+            want.extend(owned(&case.want));
+            combined += 1;
+        }
+        let mut got = issues_of(&text, "combined");
+        let key = |(at, k): &(String, IssueKind)| format!("{at} {k:?}");
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(got, want);
+        assert_eq!(combined, cases().len() - SKIP.len());
+        assert!(want.len() >= 30, "only {} problems combined", want.len());
+        // The error's message names every one of them.
+        let err = Policy::from_toml(&text).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(&format!("policy is invalid: {} problems: ", want.len())), "{msg}");
+        for (at, kind) in &want {
+            assert!(msg.contains(&format!("{at}: {kind}")), "message lacks {at}: {kind}");
+        }
     }
 }

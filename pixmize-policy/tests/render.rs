@@ -90,6 +90,7 @@ const PROMISES: &[(&str, &[&str])] = &[
         "right: delete the account and its data",
         &["delete your account and its data (gdpr art. 17)"],
     ),
+    ("right: restrict processing", &["restrict processing (gdpr art. 18)"]),
     ("right: export", &["export your data (gdpr art. 20)"]),
     ("right: choose device or cloud processing", &["choose device or cloud processing"]),
     ("right: clear local storage", &["clear local storage"]),

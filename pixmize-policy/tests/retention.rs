@@ -1,7 +1,9 @@
 //! Retention with an injected clock: deadlines, expiry and the sweep.
 
-use pixmize_policy::Policy;
-use pixmize_policy::retention::{FixedClock, Lifecycle, PurgeReason, Stored, sweep};
+mod support;
+
+use pixmize_policy::retention::{FixedClock, Lifecycle, MAX_DAYS, PurgeReason, Stored, sweep};
+use pixmize_policy::{IssueKind, Policy, Retention};
 use time::macros::datetime;
 
 #[test]
@@ -67,4 +69,58 @@ fn stores_map_to_activities() {
         Some("cloud_processing")
     );
     assert!(policy.activity_for_store("localStorage:tracking").is_none());
+}
+
+#[test]
+fn retention_is_bounded_by_validation() {
+    // The bound itself is accepted ...
+    let at_bound = support::pixmize_with(&[("days = 730", "days = 36500")]);
+    assert_eq!(
+        at_bound.activity("usage_statistics").unwrap().retention,
+        Some(Retention::Days { days: MAX_DAYS })
+    );
+    // ... one day more is not, nor an overflowing grace period.
+    for (edit, days) in [
+        (("days = 730", "days = 36501"), 36_501),
+        (("grace_days = 30", "grace_days = 4294967295"), u32::MAX),
+    ] {
+        let err = Policy::from_toml(&support::pixmize_toml_with(&[edit])).unwrap_err();
+        assert!(
+            matches!(err.issues(), [i] if i.kind == IssueKind::RetentionTooLong { days, max: MAX_DAYS }),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_deadline_past_the_calendar_purges_instead_of_keeping_for_ever() {
+    let policy = Policy::pixmize();
+    let now = datetime!(2027-03-01 00:00 UTC);
+    let deleted_late = Lifecycle {
+        account_deleted: Some(datetime!(9999-12-30 00:00 UTC)),
+        ..Lifecycle::default()
+    };
+    let items = vec![
+        // A corrupt creation time: 730 days after it is past year 9999.
+        Stored::new("stat-corrupt", "usage_statistics", datetime!(9999-06-01 00:00 UTC)),
+        // Created in the future but still representable: kept until its deadline.
+        Stored::new("stat-future", "usage_statistics", datetime!(9000-01-01 00:00 UTC)),
+        // The 30-day grace after a corrupt deletion time overflows too.
+        Stored::new("account-corrupt", "account", datetime!(2020-01-01 00:00 UTC))
+            .with_events(deleted_late),
+    ];
+    let swept = sweep(policy, items, &FixedClock(now));
+    let keep: Vec<&str> = swept.keep.iter().map(|s| s.item).collect();
+    assert_eq!(keep, ["stat-future"]);
+    let purge: Vec<(&str, PurgeReason)> = swept.purge.iter().map(|(s, r)| (s.item, *r)).collect();
+    assert_eq!(
+        purge,
+        [
+            ("stat-corrupt", PurgeReason::DeadlineOutOfRange),
+            ("account-corrupt", PurgeReason::DeadlineOutOfRange)
+        ]
+    );
+    // The public deadline saturates rather than reading as "no deadline".
+    let last = datetime!(9999-12-31 23:59:59.999_999_999 UTC);
+    assert_eq!(Retention::Days { days: 730 }.deadline(datetime!(9999-06-01 00:00 UTC)), Some(last));
 }

@@ -1,6 +1,6 @@
 //! TOML and JSON round trips, and the committed JSON Schema.
 
-use pixmize_policy::{IMAGEKIT_TOML, PIXMIZE_TOML, Policy, export};
+use pixmize_policy::{IMAGEKIT_TOML, PIXMIZE_TOML, Policy, export, retention};
 
 #[test]
 fn toml_and_json_round_trip() {
@@ -60,5 +60,15 @@ fn schema_describes_the_policy_shape() {
         serde_json::from_str(&Policy::pixmize().to_json().unwrap()).unwrap();
     for key in doc.as_object().unwrap().keys() {
         assert!(props.contains_key(key), "schema lacks {key}");
+    }
+}
+
+#[test]
+fn schema_bounds_retention_as_validation_does() {
+    let schema = export::json_schema();
+    let variants = schema["$defs"]["Retention"]["oneOf"].as_array().unwrap();
+    for (kind, field) in [("days", "days"), ("until_account_deletion", "grace_days")] {
+        let variant = variants.iter().find(|v| v["properties"]["kind"]["const"] == kind).unwrap();
+        assert_eq!(variant["properties"][field]["maximum"], retention::MAX_DAYS, "{kind}.{field}");
     }
 }

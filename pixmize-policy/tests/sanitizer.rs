@@ -1,13 +1,15 @@
 //! The analytics sanitiser: property tests that no IP address, email or id
 //! from the input survives, plus the consent gate.
 
-use pixmize_policy::analytics::{Dropped, RawEvent};
-use pixmize_policy::{AnalyticsPromise, ConsentSnapshot, ConsentStatus, Policy};
+use pixmize_policy::analytics::{Dropped, RawEvent, SanitizedEvent};
+use pixmize_policy::{ConsentSnapshot, ConsentStatus, IssueKind, Policy, PropertyRule};
 use proptest::prelude::*;
 use time::OffsetDateTime;
 
-fn promise() -> &'static AnalyticsPromise {
-    Policy::pixmize().document().analytics.as_ref().unwrap()
+/// Sanitises through the embedded policy for a user who has not objected
+/// (statistics are opt-out): the only way to get a `SanitizedEvent`.
+fn sanitize(raw: &RawEvent) -> Result<SanitizedEvent, Dropped> {
+    Policy::pixmize().sanitize_event(raw, &ConsentSnapshot::new())
 }
 
 /// Identifiers that must never survive.
@@ -52,7 +54,7 @@ proptest! {
         raw.properties.insert("user_id".into(), id.clone());
         raw.user_agent = Some(format!("{ua}{id}"));
         raw.country = Some(country);
-        let event = promise().sanitize(&raw).unwrap();
+        let event = sanitize(&raw).unwrap();
         let json = serde_json::to_string(&event).unwrap();
         prop_assert!(!json.contains(&id), "{id:?} survived in {json}");
         for key in event.properties().keys() {
@@ -69,7 +71,7 @@ proptest! {
     fn urls_keep_only_a_clean_path(id in identifier(), seg in "[a-z]{1,8}", t in time()) {
         let mut raw = RawEvent::new("page_view", t);
         raw.properties.insert("path".into(), format!("https://{id}@pixmize.example/{seg}/{id}/edit?email={id}#{id}"));
-        let event = promise().sanitize(&raw).unwrap();
+        let event = sanitize(&raw).unwrap();
         let path = event.property("path").unwrap();
         prop_assert!(!path.contains(&id), "{id:?} survived in {path}");
         prop_assert_eq!(path, format!("/{seg}/:id/edit"));
@@ -79,14 +81,14 @@ proptest! {
     fn sanitising_never_panics(name in "\\PC{0,12}", props in proptest::collection::btree_map("\\PC{0,8}", "\\PC{0,80}", 0..6), t in time()) {
         let mut raw = RawEvent::new(name, t);
         raw.properties = props;
-        let _ = promise().sanitize(&raw);
+        let _ = sanitize(&raw);
     }
 }
 
 #[test]
 fn unknown_events_are_dropped_without_echoing_them() {
     let raw = RawEvent::new("ada@example.com", OffsetDateTime::UNIX_EPOCH);
-    let err = promise().sanitize(&raw).unwrap_err();
+    let err = sanitize(&raw).unwrap_err();
     assert_eq!(err, Dropped::UnknownEvent);
     assert!(!err.to_string().contains("ada@example.com"));
 }
@@ -96,11 +98,11 @@ fn one_of_properties_keep_only_allowed_values() {
     let mut raw = RawEvent::new("feature_used", OffsetDateTime::UNIX_EPOCH);
     raw.properties.insert("processing_method".into(), "cloud".into());
     raw.properties.insert("feature".into(), "background removal".into());
-    let e = promise().sanitize(&raw).unwrap();
+    let e = sanitize(&raw).unwrap();
     assert_eq!(e.property("processing_method"), Some("cloud"));
     assert_eq!(e.property("feature"), Some("background removal"));
     raw.properties.insert("processing_method".into(), "elsewhere".into());
-    assert_eq!(promise().sanitize(&raw).unwrap().property("processing_method"), None);
+    assert_eq!(sanitize(&raw).unwrap().property("processing_method"), None);
 }
 
 #[test]
@@ -114,4 +116,37 @@ fn statistics_respect_the_users_objection_and_gpc() {
     let mut gpc = ConsentSnapshot::new();
     gpc.with_gpc(true);
     assert!(matches!(policy.sanitize_event(&raw, &gpc), Err(Dropped::Denied(_))));
+}
+
+#[test]
+fn one_of_values_are_checked_when_the_policy_is_built() {
+    let with_values = |values: &[&str]| {
+        let mut doc = Policy::pixmize().document().clone();
+        let promise = doc.analytics.as_mut().unwrap();
+        let event = promise.events.iter_mut().find(|e| e.name == "page_view").unwrap();
+        event.properties.insert(
+            "plan".into(),
+            PropertyRule::OneOf { values: values.iter().map(|v| (*v).to_owned()).collect() },
+        );
+        Policy::from_document(doc)
+    };
+    // An email, an IP address, a Clerk user id, a value longer than
+    // `max_text_len` (64): the promise with them never becomes a policy, so
+    // it can never sanitise an event.
+    let long = "x".repeat(65);
+    for bad in ["ada@example.com", "192.168.1.20", "user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr", &long] {
+        let err = with_values(&["free", bad]).unwrap_err();
+        assert!(
+            matches!(err.issues(), [i] if i.at == "analytics.events[page_view].properties.plan"
+                && matches!(&i.kind, IssueKind::UnsafeAnalyticsValue { event, property, value }
+                    if event == "page_view" && property == "plan" && value == bad)),
+            "{bad}: {err}"
+        );
+    }
+    // Safe values pass, and are kept through the policy.
+    let policy = with_values(&["free", "pro"]).unwrap();
+    let mut raw = RawEvent::new("page_view", OffsetDateTime::UNIX_EPOCH);
+    raw.properties.insert("plan".into(), "pro".into());
+    let event = policy.sanitize_event(&raw, &ConsentSnapshot::new()).unwrap();
+    assert_eq!(event.property("plan"), Some("pro"));
 }

@@ -40,7 +40,7 @@ fn every_problem_is_listed_at_once() {
         ("countries = [\"IN\", \"US\"]", "countries = [\"IN\", \"XX\"]"),
         ("effective = \"2026-11-22\"", "effective = \"22.11.2026\""),
         // A required right removed.
-        ("right = \"portability\"", "right = \"restriction\""),
+        ("right = \"portability\"", "right = \"withdraw_consent\""),
         // A prohibited activity: statistics for advertising.
         (
             "purpose = \"analytics.reporting.system\"",
@@ -174,4 +174,50 @@ fn shipped_policies_validate() {
     }
     let p = Policy::load(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/imagekit.toml")).unwrap();
     assert_eq!(p.document().controller.legal_name, "ImageKit Private Limited");
+}
+
+#[test]
+fn a_device_activity_cannot_name_recipients() {
+    // Were this accepted, `decide()` would allow uploads to ImageKit under
+    // a clause that promises the images stay on the device.
+    let mut doc = Policy::pixmize().document().clone();
+    let device = doc.activities.iter_mut().find(|a| a.id == "device_processing").unwrap();
+    device.recipients = vec!["imagekit".into(), "vercel".into()];
+    let err = Policy::from_document(doc).unwrap_err();
+    let got: Vec<(&str, &IssueKind)> =
+        err.issues().iter().map(|i| (i.at.as_str(), &i.kind)).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "activities[device_processing].recipients",
+                &IssueKind::RecipientOnDevice { id: "imagekit".to_owned() }
+            ),
+            (
+                "activities[device_processing].recipients",
+                &IssueKind::RecipientOnDevice { id: "vercel".to_owned() }
+            ),
+        ]
+    );
+    assert_eq!(
+        err.issues()[0].clause.as_ref().map(|c| c.as_str()),
+        Some("activity-device_processing")
+    );
+}
+
+#[test]
+fn restriction_is_a_required_right() {
+    // GDPR Art. 13(2)(b): access, rectification, erasure, restriction,
+    // objection, portability.
+    let text =
+        support::pixmize_toml_with(&[("right = \"restriction\"", "right = \"withdraw_consent\"")]);
+    let err = Policy::from_toml(&text).unwrap_err();
+    assert!(
+        matches!(err.issues(), [i] if i.kind == IssueKind::MissingRight { right: Right::Restriction }),
+        "{err}"
+    );
+    assert!(
+        Policy::pixmize().document().rights.iter().any(|r| r.right == Right::Restriction),
+        "the published policy states the right"
+    );
 }
