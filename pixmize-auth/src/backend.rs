@@ -22,7 +22,7 @@ use crate::error::{ApiErrorDetail, BackendError, ConfigError};
 use crate::verify::{DEFAULT_API_URL, DEFAULT_API_VERSION, parse_http_url};
 
 /// JSON `null` or a missing field reads as `T::default()`.
-fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
@@ -345,6 +345,18 @@ pub struct UsersPage {
 /// short enough), 5xx and transport errors a bounded number of times. Cheap
 /// to clone; its `Debug` output hides the secret key.
 ///
+/// # Retries and writes
+/// Every method is retried, writes included, on purpose: each write this
+/// client sends is idempotent, so repeating one whose answer was lost (a
+/// timeout, a 5xx after the change was made) cannot change the result.
+/// `PUT …/metadata` and `DELETE` are idempotent by definition, and
+/// `PATCH …/metadata` sends a deep merge of fixed values, so applying it
+/// twice leaves what applying it once does. A 429 means the request was
+/// not processed, so it is always safe to repeat. One visible effect:
+/// [`BackendClient::delete_user`] retried after its first attempt deleted
+/// the user answers 404; see its docs. Use
+/// [`BackendClientBuilder::max_retries`]`(0)` to turn retries off.
+///
 /// ```no_run
 /// use pixmize_auth::{BackendClient, MetadataUpdate};
 ///
@@ -561,7 +573,10 @@ impl BackendClient {
     /// `DELETE /users/{user_id}`.
     ///
     /// # Errors
-    /// [`BackendError`].
+    /// [`BackendError`]. A 404 ([`BackendError::is_not_found`]) means the
+    /// user does not exist, which includes the case where a retry follows a
+    /// first attempt that deleted the user but whose answer was lost: treat
+    /// it as "already deleted".
     pub async fn delete_user(&self, user_id: &str) -> Result<DeletedObject, BackendError> {
         let url = self.url("delete_user", &["users", user_id])?;
         self.call("delete_user", Method::DELETE, url, None).await

@@ -338,10 +338,13 @@ impl SessionClaims {
     /// the v1 `org_*` claims, as Clerk's `jwtPayloadParser` reads them.
     ///
     /// v2 permissions are decoded from `fea`, `o.per` and `o.fpm`: the
-    /// i-th number of `fpm` belongs to the i-th org-scoped feature of
-    /// `fea`; written in binary and left-padded with zeros to the number
-    /// of permissions in `per`, its j-th digit from the left grants the
-    /// j-th permission, giving `org:<feature>:<permission>`.
+    /// i-th number of `fpm` is a bitmask for the i-th org-scoped feature of
+    /// `fea`, and its least-significant bit grants the **first** permission
+    /// of `per`, the next bit the second, and so on, each set bit giving
+    /// `org:<feature>:<permission>` (`decimalToBinaryBits` in Clerk's
+    /// `jwtPayloadParser.ts`). With `per` = `"manage,read"`, `fpm` 1 grants
+    /// `manage`, 2 grants `read` and 3 both. A mask that is not a plain
+    /// decimal number grants nothing; masks of any length are read exactly.
     #[must_use]
     pub fn organization(&self) -> Option<ActiveOrganization> {
         if self.is_v2() {
@@ -478,28 +481,53 @@ fn scoped_claim_contains(claim: Option<&str>, query: &str) -> bool {
 }
 
 fn decode_org_permissions(fea: Option<&str>, per: Option<&str>, fpm: Option<&str>) -> Vec<String> {
-    let (Some(per), Some(fpm)) = (per, fpm) else { return Vec::new() };
-    let permissions: Vec<&str> = per.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    // As Clerk's `parsePermissions`: nothing without a non-empty `per` and `fpm`.
+    let (Some(per), Some(fpm)) = (per.filter(|p| !p.is_empty()), fpm.filter(|f| !f.is_empty()))
+    else {
+        return Vec::new();
+    };
+    let permissions: Vec<&str> = per.split(',').map(str::trim).collect();
     let org_features: Vec<&str> = split_by_scope(fea)
         .unwrap_or_default()
         .into_iter()
         .filter(|(scope, _)| scope.covers_org())
         .map(|(_, slug)| slug)
         .collect();
-    let masks = fpm.split(',').map(|m| m.trim().parse::<u64>().ok());
-    let n = permissions.len();
     let mut out = Vec::new();
-    for (feature, mask) in org_features.iter().zip(masks) {
-        let Some(mask) = mask else { continue };
-        for (j, permission) in permissions.iter().enumerate() {
-            // Digit j from the left of the zero-padded n-digit binary form.
-            let bit = n - 1 - j;
-            if bit < 64 && mask >> bit & 1 == 1 {
+    for (feature, mask) in org_features.iter().zip(fpm.split(',')) {
+        let Some(bits) = decimal_to_bits(mask.trim()) else { continue };
+        // Bit j (least significant first) grants permission j.
+        for (permission, bit) in permissions.iter().zip(bits) {
+            if bit {
                 out.push(format!("org:{feature}:{permission}"));
             }
         }
     }
     out
+}
+
+/// The binary digits of a decimal string, least significant first, like
+/// Clerk's `decimalToBinaryBits` (which also reads numbers of any length).
+/// `None` unless the string is one or more ASCII digits.
+fn decimal_to_bits(decimal: &str) -> Option<Vec<bool>> {
+    if decimal.is_empty() || !decimal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits: Vec<u8> = decimal.bytes().map(|b| b - b'0').skip_while(|d| *d == 0).collect();
+    let mut bits = Vec::new();
+    // Long division by two, most significant digit first.
+    while !digits.is_empty() {
+        let mut remainder = 0;
+        for digit in &mut digits {
+            let value = remainder * 10 + *digit;
+            *digit = value / 2;
+            remainder = value % 2;
+        }
+        bits.push(remainder == 1);
+        let leading_zeros = digits.iter().take_while(|d| **d == 0).count();
+        digits.drain(..leading_zeros);
+    }
+    Some(bits)
 }
 
 fn prefix_with_org(value: &str) -> String {
@@ -596,9 +624,10 @@ mod tests {
 
     #[test]
     fn v2_permissions_decode() {
-        // per = manage,read; features o:dashboard (fpm 3 = "11": both) and
-        // o:impersonation (fpm 2 = "10": the first permission only);
-        // u:cloud is user-scoped and has no fpm entry.
+        // per = manage,read; the least-significant bit of each mask grants
+        // the first permission. Features o:dashboard (fpm 3: both) and
+        // o:impersonation (fpm 2 = 0b10: bit 1, the second permission,
+        // `read`); u:cloud is user-scoped and has no fpm entry.
         let c = claims(json!({
             "sub": "user_1", "exp": 10, "v": 2,
             "fea": "o:dashboard,u:cloud,o:impersonation",
@@ -608,12 +637,56 @@ mod tests {
         assert_eq!(org.role.as_deref(), Some("org:admin"));
         assert_eq!(
             org.permissions,
-            ["org:dashboard:manage", "org:dashboard:read", "org:impersonation:manage"]
+            ["org:dashboard:manage", "org:dashboard:read", "org:impersonation:read"]
         );
         assert!(c.has_permission("org:dashboard:read"));
         assert!(c.has_permission("dashboard:read"));
-        assert!(!c.has_permission("org:impersonation:read"));
+        assert!(c.has_permission("org:impersonation:read"));
+        assert!(!c.has_permission("org:impersonation:manage"));
         assert!(c.has_role("admin") && c.has_role("org:admin") && !c.has_role("member"));
+    }
+
+    #[test]
+    fn fpm_least_significant_bit_is_the_first_permission() {
+        // (per, fpm, permissions granted to the single feature o:f).
+        const CASES: &[(&str, &str, &[&str])] = &[
+            ("manage,read", "1", &["org:f:manage"]),
+            ("manage,read", "2", &["org:f:read"]),
+            ("manage,read", "3", &["org:f:manage", "org:f:read"]),
+            ("manage,read", "0", &[]),
+            ("a,b,c", "4", &["org:f:c"]),
+            ("a,b,c", "5", &["org:f:a", "org:f:c"]),
+            ("a,b,c", "6", &["org:f:b", "org:f:c"]),
+            ("a,b,c", "007", &["org:f:a", "org:f:b", "org:f:c"]),
+            // Bits beyond the permissions grant nothing.
+            ("a,b", "6", &["org:f:b"]),
+            // Not a plain decimal: nothing (Clerk's /^\d+$/).
+            ("a,b", "-1", &[]),
+            ("a,b", "1.0", &[]),
+            ("a,b", "x", &[]),
+            ("a,b", "", &[]),
+            ("", "3", &[]),
+        ];
+        for (per, fpm, want) in CASES {
+            let c = claims(json!({
+                "sub": "u", "exp": 1, "v": 2, "fea": "o:f",
+                "o": {"id": "org_1", "rol": "admin", "per": per, "fpm": fpm},
+            }));
+            assert_eq!(c.organization().unwrap().permissions, *want, "per={per:?} fpm={fpm:?}");
+        }
+    }
+
+    #[test]
+    fn fpm_masks_longer_than_64_bits_are_read_exactly() {
+        // 2^64 + 1: bits 0 and 64 set.
+        let bits = decimal_to_bits("18446744073709551617").unwrap();
+        assert_eq!(bits.len(), 65);
+        let set: Vec<usize> =
+            bits.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i).collect();
+        assert_eq!(set, [0, 64]);
+        assert_eq!(decimal_to_bits("0").unwrap(), Vec::<bool>::new());
+        assert_eq!(decimal_to_bits("10").unwrap(), [false, true, false, true]);
+        assert_eq!(decimal_to_bits(" 1"), None);
     }
 
     #[test]

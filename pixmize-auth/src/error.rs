@@ -47,6 +47,15 @@ pub enum Error {
 /// any part of the token, so the error can be logged as is. Answer clients
 /// with [`VerifyError::status`] only: 401 means "get a fresh token", 503
 /// means "our side cannot check tokens right now".
+///
+/// Two of Clerk's reasons cannot happen at verification time here, because
+/// the configuration they point at is checked once, when the verifier is
+/// built, and reported as a [`ConfigError`] instead:
+/// * `jwk-failed-to-resolve` (Clerk: neither `jwtKey` nor `secretKey` was
+///   given) is [`ConfigError::NoKeySource`];
+/// * `jwk-local-missing` (Clerk: the `jwtKey` is empty) is
+///   [`ConfigError::InvalidPublicKey`], which also covers a PEM that does
+///   not parse (Clerk only finds that out when a token arrives).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
@@ -113,10 +122,17 @@ pub enum VerifyError {
         #[source]
         source: BoxError,
     },
-    /// The key endpoint answered with something that is not a usable JWKS
-    /// (`jwk-remote-invalid`).
+    /// The key endpoint answered with something that is not a JWKS
+    /// document (`jwk-remote-invalid`).
     #[error("the signing keys are invalid")]
     JwksInvalid,
+    /// The key endpoint's JWKS lists keys, but none this crate can verify
+    /// with: all are non-RSA, encryption keys, shorter than 2048 bits or
+    /// for another algorithm (`jwk-remote-missing`). Clerk's SDK raises this
+    /// reason when its key cache is empty after a fetch ("No signing key
+    /// found in JWKS"), which is what such a document leaves here.
+    #[error("the key endpoint lists no usable signing key")]
+    JwksMissing,
 }
 
 impl VerifyError {
@@ -140,6 +156,7 @@ impl VerifyError {
             Self::SecretKeyInvalid => "secret-key-invalid",
             Self::JwksUnavailable { .. } => "jwk-remote-failed-to-load",
             Self::JwksInvalid => "jwk-remote-invalid",
+            Self::JwksMissing => "jwk-remote-missing",
         }
     }
 
@@ -162,7 +179,13 @@ impl VerifyError {
     /// pass later (the 503 cases of [`VerifyError::status`]).
     #[must_use]
     pub fn is_server_side(&self) -> bool {
-        matches!(self, Self::SecretKeyInvalid | Self::JwksUnavailable { .. } | Self::JwksInvalid)
+        matches!(
+            self,
+            Self::SecretKeyInvalid
+                | Self::JwksUnavailable { .. }
+                | Self::JwksInvalid
+                | Self::JwksMissing
+        )
     }
 
     /// Whether a fresh token from the frontend (Clerk's `getToken()`) would
@@ -340,7 +363,8 @@ pub enum WebhookError {
 #[non_exhaustive]
 pub enum ConfigError {
     /// A session verifier needs a key source: a PEM public key, a secret
-    /// key, a JWKS URL or a publishable key (`jwk-failed-to-resolve`).
+    /// key, a JWKS URL, a publishable key or a Frontend API URL (what
+    /// Clerk's SDK reports per token as `jwk-failed-to-resolve`).
     #[error("no key source: set a PEM public key, a secret key, a JWKS URL or a publishable key")]
     NoKeySource,
     /// A session verifier needs a pinned issuer: set it, or set the
@@ -354,8 +378,9 @@ pub enum ConfigError {
     /// The secret key is empty or not `sk_test_…`/`sk_live_…`.
     #[error("the secret key is malformed")]
     InvalidSecretKey,
-    /// The PEM/DER public key could not be parsed as an RSA SPKI key, or it
-    /// is shorter than 2048 bits.
+    /// The PEM/DER public key is empty, could not be parsed as an RSA SPKI
+    /// key, or is shorter than 2048 bits (an empty key is what Clerk's SDK
+    /// reports per token as `jwk-local-missing`).
     #[error("the public key is not an RSA public key of at least 2048 bits")]
     InvalidPublicKey,
     /// A URL (API base, JWKS, issuer) is not a valid http(s) URL.
@@ -397,6 +422,7 @@ mod tests {
             VerifyError::SecretKeyInvalid,
             VerifyError::JwksInvalid,
             VerifyError::JwksUnavailable { source: "down".into() },
+            VerifyError::JwksMissing,
         ];
         for e in server {
             assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE, "{e:?}");

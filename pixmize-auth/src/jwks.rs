@@ -1,13 +1,17 @@
 //! Signing keys: parsing (JWKS, SPKI PEM/DER) and the remote JWKS cache.
 //!
 //! The cache follows Clerk's JS SDK (`tokens/keys.ts`: 5 min TTL, refetch
-//! on an unknown `kid`) and fixes what it leaves open: the unknown-`kid`
-//! refetch is rate-limited, concurrent refreshes are single-flight, a
-//! failed refresh serves the previous keys for a while, every fetch has a
-//! timeout and bounded retries, and each verifier owns its cache (so two
-//! Clerk instances never share keys).
+//! on an unknown `kid`) and fixes what it leaves open: expired keys that
+//! hold the token's `kid` are served while a single background refresh
+//! runs (stale-while-revalidate, bounded by `max_stale`), so a slow key
+//! endpoint never holds up requests; the unknown-`kid` refetch is
+//! rate-limited; concurrent refreshes are single-flight; a failed refresh
+//! leaves the previous keys in use for a while; every fetch has a timeout
+//! and bounded retries; and each verifier owns its cache (so two Clerk
+//! instances never share keys).
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -27,6 +31,26 @@ const MIN_RSA_BITS: usize = 2048;
 
 /// How the JWKS cache behaves. The defaults are safe for production.
 ///
+/// How a verification finds its key, for a token whose `kid` is `K`:
+/// * **Fresh keys** (fetched less than `ttl` ago) holding `K`: used, no
+///   request.
+/// * **Expired keys holding `K`**, fetched less than `ttl + max_stale` ago:
+///   used at once, and one background refresh is started (single flight:
+///   concurrent verifications start no second one; after a failed refresh
+///   the next starts `min_refetch_interval` later). A slow or failing key
+///   endpoint therefore never delays a request whose key is known. Needs a
+///   tokio runtime to spawn on; without one the refresh runs in line.
+/// * **`K` unknown** (Clerk rotated its keys, or the token is forged): the
+///   request waits for a refetch, which is single-flight and happens at
+///   most once per `min_refetch_interval`; within that interval the answer
+///   is [`VerifyError::KidMismatch`] (or the last fetch error) at once.
+/// * **Keys older than `ttl + max_stale`**, or none yet: the request waits
+///   for the refresh; if it fails, the error is a 503
+///   ([`VerifyError::JwksUnavailable`] and friends).
+///
+/// Ages are measured with the verifier's clock
+/// ([`SessionVerifierBuilder::clock`](crate::SessionVerifierBuilder::clock)).
+///
 /// ```
 /// use std::time::Duration;
 /// let mut options = pixmize_auth::JwksOptions::default();
@@ -43,8 +67,10 @@ pub struct JwksOptions {
     /// by a failed fetch (10 s). Without it, tokens with random `kid`s
     /// would cost one key fetch each.
     pub min_refetch_interval: Duration,
-    /// How long past `ttl` the last keys are still used when a refresh
-    /// fails (1 hour). Zero disables stale serving.
+    /// How long past `ttl` the last keys are still used for tokens whose
+    /// `kid` they hold, while a background refresh runs or after it failed
+    /// (1 hour). Zero disables stale serving: expired keys are then
+    /// refreshed before use, and requests wait for it.
     pub max_stale: Duration,
     /// Timeout of one HTTP request (5 s).
     pub request_timeout: Duration,
@@ -112,8 +138,8 @@ impl KeySet {
     /// without `n`/`e` are skipped.
     ///
     /// Errors: not a JWKS → `JwksInvalid`; an empty `keys` array →
-    /// `JwksUnavailable` (as Clerk's SDK); keys but none usable →
-    /// `JwksInvalid`.
+    /// `JwksUnavailable` (`jwk-remote-failed-to-load`, as Clerk's SDK);
+    /// keys but none usable → `JwksMissing` (`jwk-remote-missing`).
     pub(crate) fn from_jwks_json(body: &[u8]) -> Result<Self, VerifyError> {
         #[derive(serde::Deserialize)]
         struct Doc {
@@ -158,7 +184,7 @@ impl KeySet {
             keys.push(VerifyingKey { kid: jwk.kid, alg, key });
         }
         if keys.is_empty() {
-            return Err(VerifyError::JwksInvalid);
+            return Err(VerifyError::JwksMissing);
         }
         Ok(Self { keys })
     }
@@ -231,6 +257,7 @@ pub(crate) struct RemoteConfig {
 enum Failure {
     SecretKeyInvalid,
     Invalid,
+    Missing,
     Unavailable(Arc<dyn std::error::Error + Send + Sync>),
 }
 
@@ -239,6 +266,7 @@ impl Failure {
         match self {
             Self::SecretKeyInvalid => VerifyError::SecretKeyInvalid,
             Self::Invalid => VerifyError::JwksInvalid,
+            Self::Missing => VerifyError::JwksMissing,
             Self::Unavailable(e) => {
                 VerifyError::JwksUnavailable { source: Box::new(SharedError(Arc::clone(e))) }
             }
@@ -248,6 +276,7 @@ impl Failure {
     fn from_error(e: VerifyError) -> Self {
         match e {
             VerifyError::SecretKeyInvalid => Self::SecretKeyInvalid,
+            VerifyError::JwksMissing => Self::Missing,
             VerifyError::JwksUnavailable { source } => Self::Unavailable(Arc::from(source)),
             _ => Self::Invalid,
         }
@@ -285,7 +314,16 @@ struct CacheState {
 
 enum Lookup {
     Hit(Arc<KeySet>),
-    Refresh { seen: u64 },
+    /// Expired keys that hold the `kid`, within the stale window: use them
+    /// and refresh in the background.
+    Stale {
+        keys: Arc<KeySet>,
+        seen: u64,
+    },
+    /// Wait for a refresh.
+    Refresh {
+        seen: u64,
+    },
     Fail(VerifyError),
 }
 
@@ -295,6 +333,8 @@ pub(crate) struct RemoteJwks {
     http: reqwest::Client,
     state: RwLock<CacheState>,
     refresh_lock: tokio::sync::Mutex<()>,
+    /// Whether a background refresh task is running.
+    background: AtomicBool,
 }
 
 impl fmt::Debug for RemoteJwks {
@@ -325,6 +365,7 @@ impl RemoteJwks {
             http,
             state: RwLock::new(CacheState::default()),
             refresh_lock: tokio::sync::Mutex::new(()),
+            background: AtomicBool::new(false),
         }
     }
 
@@ -332,26 +373,67 @@ impl RemoteJwks {
         &self.config.url
     }
 
-    /// Keys that contain `kid`, refreshing the cache when needed.
-    /// `now` is Unix milliseconds from the verifier's clock.
+    /// Keys that contain `kid`, refreshing the cache when needed (see
+    /// [`JwksOptions`] for when a caller waits). `now` is Unix milliseconds
+    /// from the verifier's clock.
     pub(crate) async fn keys_for(
-        &self,
+        self: &Arc<Self>,
         kid: Option<&str>,
         now: i64,
     ) -> Result<Arc<KeySet>, VerifyError> {
         let seen = match self.lookup(kid, now) {
             Lookup::Hit(keys) => return Ok(keys),
+            Lookup::Stale { keys, seen } => {
+                if self.refresh_in_background(seen, now) {
+                    tracing::debug!(
+                        url = %self.config.url,
+                        "JWKS expired; using the cached keys while refreshing in the background"
+                    );
+                    return Ok(keys);
+                }
+                seen
+            }
             Lookup::Fail(e) => return Err(e),
             Lookup::Refresh { seen } => seen,
         };
-        // Single flight: one caller fetches, the others wait here and then
-        // read what it stored.
+        self.refresh_unless_done(seen, now).await;
+        self.after_refresh(kid, now)
+    }
+
+    /// Single flight: the first caller fetches, the others wait on the lock
+    /// and then find `refreshes` moved past the value they saw.
+    async fn refresh_unless_done(&self, seen: u64, now: i64) {
         let _guard = self.refresh_lock.lock().await;
         let refreshed_meanwhile = self.read().refreshes != seen;
         if !refreshed_meanwhile {
             self.refresh(now).await;
         }
-        self.after_refresh(kid, now)
+    }
+
+    /// Starts a refresh task unless one is running. Returns whether a
+    /// refresh is now running in the background; `false` when there is no
+    /// tokio runtime to spawn on.
+    fn refresh_in_background(self: &Arc<Self>, seen: u64, now: i64) -> bool {
+        if self.background.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.background.store(false, Ordering::Release);
+            return false;
+        };
+        // Clears the flag when the task ends, or is dropped with its runtime.
+        struct Running(Arc<RemoteJwks>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                self.0.background.store(false, Ordering::Release);
+            }
+        }
+        let running = Running(Arc::clone(self));
+        runtime.spawn(async move {
+            running.0.refresh_unless_done(seen, now).await;
+            drop(running);
+        });
+        true
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, CacheState> {
@@ -384,14 +466,16 @@ impl RemoteJwks {
             }
             return Lookup::Refresh { seen };
         }
-        // Expired: refresh, unless a refresh just failed; then serve stale.
-        if backing_off && st.failure.is_some() {
-            return match self.stale(&st, kid, now) {
-                Some(keys) => Lookup::Hit(keys),
-                None => Lookup::Fail(
-                    st.failure.as_ref().map_or(VerifyError::KidMismatch, Failure::to_error),
-                ),
-            };
+        // Expired. Keys that hold the kid are served within the stale
+        // window, refreshing in the background unless a refresh was just
+        // tried.
+        if let Some(keys) = self.stale(&st, kid, now) {
+            return if backing_off { Lookup::Hit(keys) } else { Lookup::Stale { keys, seen } };
+        }
+        // Unknown kid, or keys too old to serve: wait for a refresh, unless
+        // one just failed.
+        if backing_off && let Some(failure) = &st.failure {
+            return Lookup::Fail(failure.to_error());
         }
         Lookup::Refresh { seen }
     }
@@ -585,8 +669,9 @@ mod tests {
         ));
         assert!(matches!(
             KeySet::from_jwks_json(br#"{"keys":[{"kty":"EC"}]}"#),
-            Err(VerifyError::JwksInvalid)
+            Err(VerifyError::JwksMissing)
         ));
+        assert!(matches!(KeySet::from_jwks_json(br#"{"keys":{}}"#), Err(VerifyError::JwksInvalid)));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub use crate::backend::{
 pub use crate::claims::{
     ActiveOrganization, Actor, FactorVerificationAge, OrgClaim, Scope, SessionClaims, SessionStatus,
 };
+pub use crate::clock::{Clock, SystemClock};
 pub use crate::error::{
     ApiErrorDetail, BackendError, ConfigError, Error, Result, VerifyError, WebhookError,
 };
@@ -65,6 +66,7 @@ pub use crate::webhook::{
 pub mod axum;
 mod backend;
 mod claims;
+mod clock;
 mod error;
 mod jwks;
 mod plan;

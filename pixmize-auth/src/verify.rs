@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::claims::{SessionClaims, as_time};
+use crate::clock::{Clock, SystemClock};
 use crate::error::{ConfigError, VerifyError};
 use crate::jwks::{JwksOptions, KeySet, RemoteConfig, RemoteJwks, key_from_pem, rsa_algorithm};
 use crate::token::{JwtHeader, SessionToken, TokenCarrier, TokenExtractor};
@@ -150,7 +151,7 @@ impl VerifiedSession {
 
 enum Keys {
     Static(Arc<KeySet>),
-    Remote(Box<RemoteJwks>),
+    Remote(Arc<RemoteJwks>),
 }
 
 struct Inner {
@@ -159,6 +160,7 @@ struct Inner {
     issuers: Vec<String>,
     validation: SessionValidation,
     extractor: TokenExtractor,
+    clock: Arc<dyn Clock>,
 }
 
 /// Verifies Clerk session tokens.
@@ -239,15 +241,17 @@ impl SessionVerifier {
         &self.inner.extractor
     }
 
-    /// Verifies `token` against the system clock.
+    /// Verifies `token` as of the verifier's clock (the system clock unless
+    /// [`SessionVerifierBuilder::clock`] set another).
     ///
     /// # Errors
     /// The reason the token is rejected; see [`VerifyError`].
     pub async fn verify(&self, token: &str) -> Result<SessionClaims, VerifyError> {
-        self.verify_at(token, SystemTime::now()).await
+        self.verify_at(token, self.inner.clock.now()).await
     }
 
-    /// Verifies `token` as of `now` (tests, replays, a shared clock).
+    /// Verifies `token` as of `now` (tests, replays), ignoring the
+    /// verifier's clock.
     ///
     /// # Errors
     /// The reason the token is rejected; see [`VerifyError`].
@@ -297,16 +301,19 @@ impl SessionVerifier {
     }
 
     /// Finds the token in `headers` (see [`TokenExtractor`]) and verifies it
-    /// against the system clock.
+    /// as of the verifier's clock (the system clock unless
+    /// [`SessionVerifierBuilder::clock`] set another). The axum layer and
+    /// extractor call this.
     ///
     /// # Errors
     /// [`VerifyError::MissingToken`] without a token, otherwise the reason
     /// the token is rejected.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<VerifiedSession, VerifyError> {
-        self.authenticate_at(headers, SystemTime::now()).await
+        self.authenticate_at(headers, self.inner.clock.now()).await
     }
 
-    /// Like [`SessionVerifier::authenticate`], as of `now`.
+    /// Like [`SessionVerifier::authenticate`], as of `now` instead of the
+    /// verifier's clock.
     ///
     /// # Errors
     /// As [`SessionVerifier::authenticate`].
@@ -448,7 +455,8 @@ pub fn frontend_api_host(publishable_key: &str) -> Result<String, ConfigError> {
 /// [`jwt_key`](Self::jwt_key) (PEM, networkless), then
 /// [`secret_key`](Self::secret_key) (Backend API JWKS), then
 /// [`jwks_url`](Self::jwks_url), then the Frontend API JWKS derived from
-/// [`publishable_key`](Self::publishable_key).
+/// [`publishable_key`](Self::publishable_key) (or at
+/// [`frontend_api_url`](Self::frontend_api_url)).
 ///
 /// The issuer must be pinned: set [`issuer`](Self::issuer), or set the
 /// publishable key, which gives `https://<frontend-api-host>`.
@@ -478,6 +486,8 @@ pub struct SessionVerifierBuilder {
     jwks: JwksOptions,
     cookie_suffix: Option<String>,
     http: Option<reqwest::Client>,
+    frontend_api_url: Option<String>,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for SessionVerifierBuilder {
@@ -486,6 +496,7 @@ impl fmt::Debug for SessionVerifierBuilder {
             .field("jwt_key", &self.jwt_key.is_some())
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
             .field("jwks_url", &self.jwks_url)
+            .field("frontend_api_url", &self.frontend_api_url)
             .field("issuers", &self.issuers)
             .field("validation", &self.validation)
             .finish_non_exhaustive()
@@ -582,6 +593,31 @@ impl SessionVerifierBuilder {
         self
     }
 
+    /// The clock used by every call that takes no time:
+    /// [`SessionVerifier::verify`], [`SessionVerifier::authenticate`] and
+    /// the axum layer and extractor (default [`SystemClock`]). The JWKS
+    /// cache measures the age of its keys with the same clock. The `_at`
+    /// methods ignore it.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The Frontend API base URL, instead of `https://<host>` derived from
+    /// the publishable key; the keys are then fetched from
+    /// `<url>/.well-known/jwks.json`. Meant for tests (a local server) and
+    /// for a Clerk proxy (`proxyUrl`, such as `https://app.example.com/__clerk`).
+    ///
+    /// It does not change the pinned issuer: that stays `https://<host>`
+    /// from the publishable key unless [`issuer`](Self::issuer) is set
+    /// (a proxy usually needs both). Setting it makes the Frontend API
+    /// JWKS a key source even without a publishable key; sources with a
+    /// higher priority (PEM, secret key, JWKS URL) still win.
+    pub fn frontend_api_url(mut self, url: impl Into<String>) -> Self {
+        self.frontend_api_url = Some(url.into());
+        self
+    }
+
     /// Uses this HTTP client for key fetches (its timeouts still apply;
     /// [`JwksOptions::request_timeout`] is set per request).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -625,7 +661,7 @@ impl SessionVerifierBuilder {
                 Some(http) => http,
                 None => crate::backend::http_client(self.jwks.request_timeout)?,
             };
-            (Keys::Remote(Box::new(RemoteJwks::new(config, http))), source)
+            (Keys::Remote(Arc::new(RemoteJwks::new(config, http))), source)
         };
 
         Ok(SessionVerifier {
@@ -635,6 +671,7 @@ impl SessionVerifierBuilder {
                 issuers,
                 validation: self.validation,
                 extractor,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })
     }
@@ -665,11 +702,21 @@ impl SessionVerifierBuilder {
                 KeySource::JwksUrl,
             ));
         }
-        if let Some(host) = fapi_host {
-            let url = parse_http_url(
-                &format!("https://{host}/.well-known/jwks.json"),
+        let fapi_base = match (&self.frontend_api_url, fapi_host) {
+            (Some(url), _) => Some((parse_http_url(url, "frontend_api_url")?, "frontend_api_url")),
+            (None, Some(host)) => Some((
+                parse_http_url(&format!("https://{host}"), "publishable_key")?,
                 "publishable_key",
-            )?;
+            )),
+            (None, None) => None,
+        };
+        if let Some((mut base, what)) = fapi_base {
+            // `Url::join` drops the last segment unless the base ends in `/`.
+            if !base.path().ends_with('/') {
+                base.set_path(&format!("{}/", base.path()));
+            }
+            let url =
+                base.join(".well-known/jwks.json").map_err(|_| ConfigError::InvalidUrl(what))?;
             return Ok((
                 RemoteConfig { url, secret_key: None, api_version: None, options },
                 KeySource::FrontendApi,

@@ -289,7 +289,10 @@ pub enum EventData {
 #[serde(default)]
 #[non_exhaustive]
 pub struct Session {
-    /// `sess_…`.
+    /// `sess_…`. Clerk's types declare it a non-null string; a `null` or
+    /// missing id still parses, as `""`, so that one odd delivery cannot
+    /// make the endpoint answer errors and Svix retry it for days.
+    #[serde(deserialize_with = "crate::backend::nullable")]
     pub id: String,
     /// The user.
     pub user_id: Option<String>,
@@ -512,5 +515,20 @@ mod tests {
         assert_eq!(session.user_id(), Some("user_1"));
         assert!(WebhookEvent::from_slice(b"[]").is_err());
         assert!(WebhookEvent::from_slice(br#"{"type":"user.created","data":[1]}"#).is_err());
+    }
+
+    #[test]
+    fn session_events_tolerate_a_null_or_missing_id() {
+        for body in [
+            r#"{"type":"session.ended","data":{"id":null,"user_id":"user_1","user":null}}"#,
+            r#"{"type":"session.ended","data":{"user_id":"user_1"}}"#,
+        ] {
+            let event = WebhookEvent::from_slice(body.as_bytes()).unwrap();
+            let EventData::Session { action, session } = &event.data else {
+                panic!("{body}: {:?}", event.data)
+            };
+            assert_eq!((action.as_str(), session.id.as_str()), ("ended", ""), "{body}");
+            assert_eq!(event.user_id(), Some("user_1"), "{body}");
+        }
     }
 }

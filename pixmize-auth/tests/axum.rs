@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, to_bytes};
@@ -12,7 +14,7 @@ use http::{Request, StatusCode, header};
 use pixmize_auth::axum::ClerkLayer;
 use pixmize_auth::{JwksOptions, SessionVerifier, VerifiedSession};
 use serde_json::json;
-use support::{ISSUER, claims_at, claims_with, key_a, key_b};
+use support::{ISSUER, NOW, at, claims_at, claims_with, key_a, key_b};
 use tower::ServiceExt as _;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -125,4 +127,36 @@ async fn an_unreachable_key_endpoint_is_a_503() {
         (StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"service_unavailable"}"#)
     );
     assert_eq!(headers[header::RETRY_AFTER], "5");
+}
+
+#[tokio::test]
+async fn layer_and_extractor_use_the_verifier_clock() {
+    // Arrange: a verifier whose clock the test sets, at 2026-01-01 (not the
+    // wall clock), and a token valid for 60 s from then.
+    let seconds = Arc::new(AtomicU64::new(NOW));
+    let clock_seconds = Arc::clone(&seconds);
+    let verifier = SessionVerifier::builder()
+        .jwt_key(key_a().public_pem)
+        .issuer(ISSUER)
+        .clock(Arc::new(move || at(clock_seconds.load(Ordering::SeqCst))))
+        .build()
+        .unwrap();
+    let token = key_a().sign(&claims_at(NOW));
+    let layered = Router::new().route("/", get(me)).layer(ClerkLayer::require(verifier.clone()));
+    let extracted = Router::new().route("/", get(me)).layer(Extension(verifier));
+
+    for app in [layered, extracted] {
+        // Act + Assert: accepted while the injected clock is within the
+        // token's life, whatever the wall clock says...
+        seconds.store(NOW + 30, Ordering::SeqCst);
+        let (status, _, body) = send(app.clone(), Some(&token)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "user_2test via header"));
+        // ...and rejected once it passes `exp` + 5 s.
+        seconds.store(NOW + 66, Ordering::SeqCst);
+        let (status, _, body) = send(app.clone(), Some(&token)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::UNAUTHORIZED, r#"{"error":"unauthorized"}"#)
+        );
+    }
 }

@@ -266,3 +266,59 @@ fn building_requires_a_secret_key() {
         BackendClient::builder().secret_key("sk_test_x").base_url("not a url").build().unwrap_err();
     assert!(err.to_string().contains("api_url"), "{err}");
 }
+
+#[tokio::test]
+async fn writes_are_retried_because_they_are_idempotent() {
+    // Arrange: each write fails once with a 503 (the change may or may not
+    // have been made), then succeeds. PATCH (deep merge of fixed values),
+    // PUT and DELETE are all repeated with the same body.
+    let server = MockServer::start().await;
+    let update = MetadataUpdate::public(json!({"plan": "pro"}));
+    for (verb, route) in
+        [("PATCH", "/v1/users/user_1/metadata"), ("PUT", "/v1/users/user_1/metadata")]
+    {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method(verb))
+            .and(path(route))
+            .and(body_json(json!({"public_metadata": {"plan": "pro"}})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(user_json("user_1")))
+            .with_priority(2)
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // A DELETE whose first answer is lost (503) and whose retry finds the
+    // user gone: the documented 404.
+    Mock::given(method("DELETE"))
+        .and(path("/v1/users/user_1"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/users/user_1"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "errors": [{"code": "resource_not_found", "message": "not found"}],
+        })))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let clerk = client(&server);
+
+    // Act + Assert
+    clerk.merge_metadata("user_1", &update).await.unwrap();
+    clerk.replace_metadata("user_1", &update).await.unwrap();
+    let err = clerk.delete_user("user_1").await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}

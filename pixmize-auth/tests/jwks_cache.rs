@@ -1,11 +1,18 @@
 //! The JWKS cache against a local wiremock server, with fetch counts:
-//! caching and TTL, single flight, rotation, rate-limited unknown-kid
-//! refetches, stale serving, kid mismatch, bad secret key, retries,
-//! timeouts, and caches scoped per configuration.
+//! caching and TTL, background refresh of expired keys (slow endpoint),
+//! single flight, rotation, rate-limited unknown-kid refetches, stale
+//! serving, kid mismatch, bad secret key, retries, timeouts, the Frontend
+//! API source, and caches scoped per configuration.
+//!
+//! Time is injected (`verify_at`, or the verifier's clock); no test waits
+//! for a TTL. A verification of an unknown `kid` is used as a barrier: it
+//! waits for a background refresh in flight (single flight) and so makes
+//! fetch counts deterministic.
 
 mod support;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use pixmize_auth::{JwksOptions, KeySource, SessionVerifier, VerifyError};
@@ -74,8 +81,14 @@ async fn keys_are_cached_for_five_minutes() {
     // Still cached just before the TTL...
     v.verify_at(&key_a().sign(&claims_at(NOW + 299)), at(NOW + 299)).await.unwrap();
     assert_eq!(fetches(&server).await, 1);
-    // ...refetched after it.
+    // ...refetched after it (in the background; the unknown kid of key C
+    // waits for that refresh, then fails without a fetch of its own).
     v.verify_at(&key_a().sign(&claims_at(NOW + 301)), at(NOW + 301)).await.unwrap();
+    let err = v.verify_at(&key_c().sign(&claims_at(NOW + 301)), at(NOW + 301)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::KidMismatch), "{err:?}");
+    assert_eq!(fetches(&server).await, 2);
+    // The refreshed keys are fresh again.
+    v.verify_at(&key_a().sign(&claims_at(NOW + 500)), at(NOW + 500)).await.unwrap();
     assert_eq!(fetches(&server).await, 2);
 }
 
@@ -180,21 +193,26 @@ async fn stale_keys_are_served_when_refresh_fails() {
     let v = verifier(&server, opts);
     v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap();
 
-    // Expired cache, failing endpoint: the refresh is tried (2 attempts)
-    // and the old keys are used.
+    // Expired cache, failing endpoint: the old keys are used at once and
+    // the refresh (2 attempts) runs in the background.
     let t = NOW + 301;
     v.verify_at(&key_a().sign(&claims_at(t)), at(t)).await.unwrap();
-    assert_eq!(fetches(&server).await, 3);
-    // Within the backoff window, no new attempt; still served.
-    v.verify_at(&key_a().sign(&claims_at(t + 5)), at(t + 5)).await.unwrap();
-    assert_eq!(fetches(&server).await, 3);
-    // An unknown kid cannot be vouched for while the endpoint is down: 503.
-    let err = v.verify_at(&key_c().sign(&claims_at(t + 5)), at(t + 5)).await.unwrap_err();
+    // An unknown kid cannot be vouched for while the endpoint is down: it
+    // waits for that refresh and gets its failure, a 503.
+    let err = v.verify_at(&key_c().sign(&claims_at(t)), at(t)).await.unwrap_err();
     assert_eq!((err.reason(), err.status().as_u16()), ("jwk-remote-failed-to-load", 503));
-    // Past ttl + max_stale (1 h), the old keys are no longer trusted.
+    assert_eq!(fetches(&server).await, 3);
+    // Within the backoff window, no new attempt; the old keys still serve.
+    v.verify_at(&key_a().sign(&claims_at(t + 5)), at(t + 5)).await.unwrap();
+    let err = v.verify_at(&key_c().sign(&claims_at(t + 5)), at(t + 5)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::JwksUnavailable { .. }), "{err:?}");
+    assert_eq!(fetches(&server).await, 3);
+    // Past ttl + max_stale (1 h), the old keys are no longer trusted: the
+    // verification waits for a refresh, which fails.
     let late = NOW + 300 + 3600 + 20;
     let err = v.verify_at(&key_a().sign(&claims_at(late)), at(late)).await.unwrap_err();
     assert!(matches!(err, VerifyError::JwksUnavailable { .. }), "{err:?}");
+    assert_eq!(fetches(&server).await, 5);
 }
 
 #[tokio::test]
@@ -292,6 +310,28 @@ async fn empty_and_invalid_key_sets() {
 }
 
 #[tokio::test]
+async fn reason_jwk_remote_missing_when_no_listed_key_is_usable() {
+    // Keys, but none to verify RS256 session tokens with: an EC key, an
+    // encryption key and a 1024-bit-looking modulus.
+    let server = MockServer::start().await;
+    let a = key_a().jwk();
+    jwks_mock(json!({"keys": [
+        {"kty": "EC", "kid": key_a().kid, "crv": "P-256", "x": "AQAB", "y": "AQAB"},
+        {"kty": "RSA", "kid": key_a().kid, "use": "enc", "n": a["n"], "e": "AQAB"},
+        {"kty": "RSA", "kid": "ins_short", "n": "AQAB", "e": "AQAB"},
+    ]}))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let err = verifier(&server, options())
+        .verify_at(&key_a().sign(&claims_at(NOW)), at(NOW))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::JwksMissing), "{err:?}");
+    assert_eq!((err.reason(), err.status().as_u16()), ("jwk-remote-missing", 503));
+}
+
+#[tokio::test]
 async fn caches_are_scoped_per_configuration() {
     // Two Clerk instances behind the same API URL, told apart by secret key.
     let server = MockServer::start().await;
@@ -349,4 +389,149 @@ async fn the_token_alg_must_match_the_jwk_alg() {
     );
     let err = verifier(&server, options()).verify_at(&token, at(NOW)).await.unwrap_err();
     assert_eq!(err.reason(), "token-invalid-algorithm");
+}
+
+/// `GET /v1/jwks` answering `[A]` the first time and `later` afterwards,
+/// after `delay`.
+async fn mount_then(server: &MockServer, later: serde_json::Value, delay: Duration) {
+    jwks_mock(jwks(&[key_a()])).up_to_n_times(1).with_priority(1).mount(server).await;
+    jwks_mock_with(ResponseTemplate::new(200).set_body_json(later).set_delay(delay))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn expired_keys_are_served_at_once_while_a_slow_refresh_runs() {
+    // Arrange: Clerk rotated from key A to key B, and its key endpoint now
+    // takes 3 s to answer.
+    let server = MockServer::start().await;
+    mount_then(&server, jwks(&[key_b()]), Duration::from_secs(3)).await;
+    let v = verifier(&server, options());
+    v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap();
+
+    // Act: the cache expired; 20 concurrent requests with key A's tokens.
+    let t = NOW + 301;
+    let token = Arc::new(key_a().sign(&claims_at(t)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (v, token) = (v.clone(), Arc::clone(&token));
+        tasks.spawn(async move { v.verify_at(&token, at(t)).await.map(|c| c.sub) });
+    }
+    // A guard against hanging, far below the endpoint's delay.
+    let results = tokio::time::timeout(Duration::from_secs(2), tasks.join_all())
+        .await
+        .expect("verifications with a cached kid must not wait for the slow endpoint");
+
+    // Assert: all pass. They can only have used the cached keys: the
+    // refreshed set no longer holds key A.
+    assert!(results.iter().all(|r| matches!(r.as_deref(), Ok("user_2test"))), "{results:?}");
+    // One background refresh for all twenty, already sent.
+    assert_eq!(fetches(&server).await, 2);
+    // Key B's kid is unknown to the cache: it waits for that same refresh
+    // (no second fetch) and then passes.
+    v.verify_at(&key_b().sign(&claims_at(t)), at(t)).await.unwrap();
+    assert_eq!(fetches(&server).await, 2);
+    // Now the refreshed keys are in use: key A was rotated out.
+    let err = v.verify_at(&key_a().sign(&claims_at(t + 1)), at(t + 1)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::KidMismatch), "{err:?}");
+    assert_eq!(fetches(&server).await, 2);
+}
+
+#[tokio::test]
+async fn beyond_max_stale_a_verification_waits_for_the_refresh() {
+    // Same rotation, endpoint fast; the keys are past ttl + max_stale.
+    let server = MockServer::start().await;
+    mount_then(&server, jwks(&[key_b()]), Duration::ZERO).await;
+    let mut opts = options();
+    opts.max_stale = Duration::from_secs(60);
+    let v = verifier(&server, opts);
+    v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap();
+
+    // Key A's token is checked against the refreshed keys, which dropped A:
+    // it waited for the refresh.
+    let t = NOW + 300 + 60 + 1;
+    let err = v.verify_at(&key_a().sign(&claims_at(t)), at(t)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::KidMismatch), "{err:?}");
+    assert_eq!(fetches(&server).await, 2);
+    v.verify_at(&key_b().sign(&claims_at(t)), at(t)).await.unwrap();
+    assert_eq!(fetches(&server).await, 2);
+}
+
+#[tokio::test]
+async fn max_stale_zero_refreshes_expired_keys_before_use() {
+    let server = MockServer::start().await;
+    mount_then(&server, jwks(&[key_b()]), Duration::ZERO).await;
+    let mut opts = options();
+    opts.max_stale = Duration::ZERO;
+    let v = verifier(&server, opts);
+    v.verify_at(&key_a().sign(&claims_at(NOW)), at(NOW)).await.unwrap();
+
+    // Just expired: no stale serving, so key A meets the refreshed keys.
+    let t = NOW + 301;
+    let err = v.verify_at(&key_a().sign(&claims_at(t)), at(t)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::KidMismatch), "{err:?}");
+    assert_eq!(fetches(&server).await, 2);
+}
+
+#[tokio::test]
+async fn the_verifier_clock_drives_the_cache_age() {
+    // Arrange: a clock the test moves; `verify` (no `_at`) reads it.
+    let server = MockServer::start().await;
+    mount_then(&server, jwks(&[key_a(), key_b()]), Duration::ZERO).await;
+    let seconds = Arc::new(AtomicU64::new(NOW));
+    let clock_seconds = Arc::clone(&seconds);
+    let v = SessionVerifier::builder()
+        .secret_key(SECRET)
+        .api_url(format!("{}/v1", server.uri()))
+        .issuer(ISSUER)
+        .jwks_options(options())
+        .clock(Arc::new(move || at(clock_seconds.load(Ordering::SeqCst))))
+        .build()
+        .unwrap();
+
+    // Act + Assert
+    v.verify(&key_a().sign(&claims_at(NOW))).await.unwrap();
+    seconds.store(NOW + 299, Ordering::SeqCst);
+    v.verify(&key_a().sign(&claims_at(NOW + 299))).await.unwrap();
+    assert_eq!(fetches(&server).await, 1, "fresh by the injected clock");
+    seconds.store(NOW + 301, Ordering::SeqCst);
+    v.verify(&key_a().sign(&claims_at(NOW + 301))).await.unwrap();
+    // Key B (only in the second set) waits for the background refresh.
+    v.verify(&key_b().sign(&claims_at(NOW + 301))).await.unwrap();
+    assert_eq!(fetches(&server).await, 2, "expired by the injected clock");
+}
+
+/// `pk_test_` + base64 of `clerk.pixmize.test$`, whose issuer is [`ISSUER`].
+const PUBLISHABLE_KEY: &str = "pk_test_Y2xlcmsucGl4bWl6ZS50ZXN0JA";
+
+#[tokio::test]
+async fn frontend_api_jwks_is_fetched_from_the_overridden_base() {
+    for prefix in ["", "/__clerk"] {
+        // Arrange: the Frontend API (or a proxy of it) on a local server.
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("{prefix}/.well-known/jwks.json")))
+            .and(|r: &Request| !r.headers.contains_key("authorization"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[key_a()])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let v = SessionVerifier::builder()
+            .publishable_key(PUBLISHABLE_KEY)
+            .frontend_api_url(format!("{}{prefix}", server.uri()))
+            .build()
+            .unwrap();
+        assert_eq!(v.key_source(), KeySource::FrontendApi);
+        // The issuer still comes from the publishable key.
+        assert_eq!(v.issuers(), [ISSUER]);
+
+        // Act + Assert: keys fetched once, tokens verified.
+        for t in [NOW, NOW + 10] {
+            let claims = v.verify_at(&key_a().sign(&claims_at(t)), at(t)).await.unwrap();
+            assert_eq!(claims.sub, "user_2test");
+        }
+        let err = v.verify_at(&key_b().sign(&claims_at(NOW)), at(NOW)).await.unwrap_err();
+        assert!(matches!(err, VerifyError::KidMismatch), "{err:?}");
+    }
 }

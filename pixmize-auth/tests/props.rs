@@ -61,6 +61,26 @@ proptest! {
         prop_assert!(result.is_err(), "byte {index} -> {byte:#x} was accepted");
     }
 
+    /// Any character that is not ASCII (one to four UTF-8 bytes) in place
+    /// of one byte of the token also fails, so does one inserted anywhere.
+    #[test]
+    fn any_non_ascii_replacement_or_insertion_fails(
+        index in 0usize..10_000,
+        c in any::<char>().prop_filter("non-ASCII", |c| !c.is_ascii()),
+    ) {
+        let original = token();
+        // Every byte of a token is ASCII, so every index is a char boundary.
+        let index = index % original.len();
+        let mut replaced = original.to_owned();
+        replaced.replace_range(index..=index, c.encode_utf8(&mut [0; 4]));
+        let result = runtime().block_on(verifier().verify_at(&replaced, now()));
+        prop_assert!(result.is_err(), "byte {index} -> {c:?} was accepted");
+        let mut inserted = original.to_owned();
+        inserted.insert(index, c);
+        let result = runtime().block_on(verifier().verify_at(&inserted, now()));
+        prop_assert!(result.is_err(), "{c:?} inserted at {index} was accepted");
+    }
+
     /// Webhook bodies are raw bytes: any value other than the original.
     #[test]
     fn any_changed_webhook_body_byte_fails(index in 0usize..1_000, byte in any::<u8>()) {

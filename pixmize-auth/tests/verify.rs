@@ -406,3 +406,16 @@ async fn errors_never_carry_token_contents() {
     let text = format!("{err} {err:?}");
     assert!(!text.contains("user_secret_marker") && !text.contains(&token[..20]), "{text}");
 }
+
+#[test]
+fn jwk_local_missing_and_jwk_failed_to_resolve_are_build_errors() {
+    // Clerk reports these per token; here no verifier exists without a key
+    // source (`jwk-failed-to-resolve`) or with an empty PEM key
+    // (`jwk-local-missing`), so no verification can meet them.
+    let err = SessionVerifier::builder().issuer(ISSUER).build().unwrap_err();
+    assert!(matches!(err, ConfigError::NoKeySource), "{err:?}");
+    for empty in ["", "  \n", "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----"] {
+        let err = SessionVerifier::builder().jwt_key(empty).issuer(ISSUER).build().unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidPublicKey), "{empty:?}: {err:?}");
+    }
+}

@@ -1,5 +1,5 @@
-//! Shared test helpers: the committed test keys, a token minter and JWKS
-//! documents.
+//! Shared test helpers: RSA keys generated once per test binary, a token
+//! minter and JWKS documents.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use rsa::pkcs1::EncodeRsaPrivateKey as _;
-use rsa::pkcs8::DecodePrivateKey as _;
+use rsa::pkcs8::EncodePublicKey as _;
 use rsa::traits::PublicKeyParts as _;
 use serde_json::{Value, json};
 
@@ -26,52 +26,47 @@ pub(crate) fn now() -> SystemTime {
     at(NOW)
 }
 
-/// A test RSA key pair loaded from `tests/fixtures` (generated once with
-/// openssl; loading is fast, unlike generating in a debug build).
+/// A test RSA key pair, generated when a test binary first asks for it
+/// (2048 bits, with the `rsa` crate; dependencies are optimised in dev
+/// builds, so this takes a fraction of a second) and kept for the rest of
+/// that binary's tests. Nothing secret is committed.
 pub(crate) struct TestKey {
     pub(crate) kid: &'static str,
     pub(crate) private: rsa::RsaPrivateKey,
+    /// The SPKI PEM public key (what the Dashboard calls "JWKS Public Key").
     pub(crate) public_pem: &'static str,
     encoding: EncodingKey,
 }
 
-fn load(kid: &'static str, private_pem: &str, public_pem: &'static str) -> TestKey {
-    let private = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).expect("test key parses");
+fn generate(kid: &'static str) -> TestKey {
+    let private = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).expect("key generation");
     let der = private.to_pkcs1_der().expect("test key encodes");
-    TestKey { kid, encoding: EncodingKey::from_rsa_der(der.as_bytes()), private, public_pem }
+    let public_pem = private
+        .to_public_key()
+        .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+        .expect("public key encodes");
+    TestKey {
+        kid,
+        encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+        private,
+        // Leaked once per key and binary, so helpers can hand out `&'static str`.
+        public_pem: Box::leak(public_pem.into_boxed_str()),
+    }
 }
 
 pub(crate) fn key_a() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
-    KEY.get_or_init(|| {
-        load(
-            "ins_test_a",
-            include_str!("../fixtures/test_key_a.pem"),
-            include_str!("../fixtures/test_key_a.pub.pem"),
-        )
-    })
+    KEY.get_or_init(|| generate("ins_test_a"))
 }
 
 pub(crate) fn key_b() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
-    KEY.get_or_init(|| {
-        load(
-            "ins_test_b",
-            include_str!("../fixtures/test_key_b.pem"),
-            include_str!("../fixtures/test_key_b.pub.pem"),
-        )
-    })
+    KEY.get_or_init(|| generate("ins_test_b"))
 }
 
 pub(crate) fn key_c() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
-    KEY.get_or_init(|| {
-        load(
-            "ins_test_c",
-            include_str!("../fixtures/test_key_c.pem"),
-            include_str!("../fixtures/test_key_c.pub.pem"),
-        )
-    })
+    KEY.get_or_init(|| generate("ins_test_c"))
 }
 
 impl TestKey {
