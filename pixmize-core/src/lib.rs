@@ -7,7 +7,25 @@
 //! ```
 //!
 //! # Crate features
-//! * **jpeg**, **png**, **webp** *(default)*: codecs.
+//! The default features are the eight codec features marked *(default)*;
+//! `default-features = false, features = ["jpeg", "png", "webp"]` builds
+//! without C libraries.
+//! * **jpeg** *(default)*: JPEG, pure Rust (zune-jpeg; jpeg-decoder for
+//!   shrink-on-load; jpeg-encoder).
+//! * **png** *(default)*: PNG.
+//! * **webp** *(default)*: WebP, pure Rust (image-webp): decoding and
+//!   lossless encoding.
+//! * **gif** *(default)*: GIF (the first frame; no animation yet).
+//! * **bmp** *(default)*: BMP.
+//! * **tiff** *(default)*: TIFF.
+//! * **turbojpeg** *(default)*: libjpeg-turbo, the system library found by
+//!   pkg-config: JPEG decoding with IDCT scaling, baseline encoding
+//!   (enables **jpeg**).
+//! * **libwebp** *(default)*: libwebp (C, vendored, built by cc): lossy WebP
+//!   encoding, faster decoding (enables **webp**).
+//! * **avif**: AVIF encoding through ravif (pure Rust, slow to build).
+//! * **dav1d**: AVIF decoding through libdav1d, the system library found by
+//!   pkg-config, with avif-parse for the container.
 //! * **serde**: `Serialize`/`Deserialize` for [`Transformation`] as its string form.
 //! * **tokio**: run CPU work on tokio's blocking pool inside a runtime.
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -2,8 +2,12 @@
 //!
 //! Each case is one line, `input => expected`, where `expected` is the
 //! canonical form (`Display`) of the parsed transformation, or
-//! `ERR <kind>@<offset>` with [`ParseErrorKind::name`] and the byte offset of
-//! the error. Lines starting with `#` and blank lines are comments.
+//! `ERR <kind>@<offset> step=<step>[ key=<key>]` for an error: its
+//! [`ParseErrorKind::name`], byte offset, [`ParseError::step`] (the
+//! top-level step, from 0) and [`ParseError::key`] as written, left out
+//! when the error names no key (the key is last, so it may hold spaces).
+//! Every part is compared, so an error case pins all four. Lines starting
+//! with `#` and blank lines are comments.
 //!
 //! A side that is empty, starts with `"` or `#`, has surrounding whitespace,
 //! contains ` => ` or a control character is written as a quoted string with
@@ -21,7 +25,7 @@ use std::path::PathBuf;
 use pixmize_core::transform::{
     Anchor, BlendMode, Crop, CropMode, Flip, Format, GradientSide, Layer, TextAlign, Typography,
 };
-use pixmize_core::{Params, Transformation};
+use pixmize_core::{Params, ParseError, Transformation};
 
 const SEP: &str = " => ";
 
@@ -29,11 +33,60 @@ fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/transform/cases.txt")
 }
 
+/// An expected error: what an `ERR …` expectation pins.
+#[derive(Debug, PartialEq, Eq)]
+struct ErrorCase {
+    kind: String,
+    offset: usize,
+    step: usize,
+    key: Option<String>,
+}
+
+impl ErrorCase {
+    fn of(e: &ParseError) -> ErrorCase {
+        ErrorCase {
+            kind: e.kind().name().to_owned(),
+            offset: e.offset(),
+            step: e.step(),
+            key: e.key().map(str::to_owned),
+        }
+    }
+
+    /// Reads `<kind>@<offset> step=<step>[ key=<key>]` (after `ERR `).
+    fn parse(s: &str) -> Result<ErrorCase, String> {
+        let bad =
+            || format!("expected `ERR <kind>@<offset> step=<n>[ key=<key>]`, found `ERR {s}`");
+        let (kind, rest) = s.split_once('@').ok_or_else(bad)?;
+        let (offset, rest) = rest.split_once(" step=").ok_or_else(bad)?;
+        let (step, key) = match rest.split_once(" key=") {
+            Some((step, key)) => (step, Some(key.to_owned())),
+            None => (rest, None),
+        };
+        let number = |n: &str| n.parse::<usize>().map_err(|_| bad());
+        let case =
+            ErrorCase { kind: kind.to_owned(), offset: number(offset)?, step: number(step)?, key };
+        if case.to_string() != format!("ERR {s}") {
+            return Err(bad());
+        }
+        Ok(case)
+    }
+}
+
+impl std::fmt::Display for ErrorCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ERR {}@{} step={}", self.kind, self.offset, self.step)?;
+        match &self.key {
+            Some(key) => write!(f, " key={key}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What the parser makes of `input`, in the golden file's notation.
 fn outcome(input: &str) -> String {
     match input.parse::<Transformation>() {
         Ok(t) => t.to_string(),
-        Err(e) => format!("ERR {}@{}", e.kind().name(), e.offset()),
+        Err(e) => ErrorCase::of(&e).to_string(),
     }
 }
 
@@ -253,7 +306,7 @@ fn params_keys(p: &Params, out: &mut BTreeSet<&'static str>) {
     out.extend(p.keys());
     for layer in &p.layers {
         out.extend(layer.keys());
-        keys_used(&layer.transformation, out);
+        keys_used(layer.transformation(), out);
     }
 }
 
@@ -298,6 +351,12 @@ fn golden_parse_cases() {
         if let Err(e) = check_invariants(&input) {
             failures.push(format!("line {n}: {e}\n  input: {}", quote(&input)));
         }
+        // An error expectation must pin kind, offset, step and key.
+        let pinned = expected.as_deref().and_then(|e| e.strip_prefix("ERR ")).filter(|_| !bless);
+        if let Some(Err(e)) = pinned.map(ErrorCase::parse) {
+            failures.push(format!("line {n}: malformed: {e}"));
+            continue;
+        }
         match expected {
             Some(expected) if expected == actual => {}
             Some(expected) if !bless => failures.push(format!(
@@ -339,6 +398,20 @@ fn quoting_round_trips() {
     }
 }
 
+#[test]
+fn error_expectations_pin_every_part() {
+    for ok in
+        ["unknown-param@0 step=0 key=zz", "empty-step@6 step=1", "unknown-param@0 step=0 key= w"]
+    {
+        assert_eq!(ErrorCase::parse(ok).map(|c| c.to_string()), Ok(format!("ERR {ok}")));
+    }
+    for bad in
+        ["unknown-param@0", "unknown-param@0 key=zz", "x@1 step=a", "x@01 step=0", "x@1 step=0 "]
+    {
+        assert!(ErrorCase::parse(bad).is_err(), "{bad}");
+    }
+}
+
 /// With the `serde` feature, a transformation deserializes from its string
 /// form, strictly.
 #[cfg(feature = "serde")]
@@ -354,4 +427,38 @@ fn serde_reads_the_string_form() {
     let de: StrDeserializer<'_, Error> = "w-300,w-0".into_deserializer();
     let err = Transformation::deserialize(de).expect_err("a repeated key");
     assert!(err.to_string().contains("at byte 6"), "{err}");
+}
+
+/// An unknown `fo-<object>` is an error whose reason says where the valid
+/// names are, and suggests the one meant when only the spelling differs.
+#[test]
+fn unknown_object_names_say_where_the_names_are() {
+    use pixmize_core::ParseErrorKind;
+    use pixmize_core::transform::ObjectName;
+
+    for (input, hint) in [
+        ("fo-x1", None),
+        ("fo-centre", None),
+        ("w-10,fo-traffic_light", Some("trafficLight")),
+        ("fo-TeddyBear", Some("teddyBear")),
+    ] {
+        let err = input.parse::<Transformation>().expect_err(input);
+        assert_eq!(err.key(), Some("fo"), "{input}");
+        let ParseErrorKind::InvalidValue { reason } = err.kind() else {
+            panic!("{input}: {err}");
+        };
+        assert!(reason.contains("`ObjectName::ALL`"), "{input}: {reason}");
+        assert!(reason.contains("https://imagekit.io/docs/image-resize-and-crop"), "{reason}");
+        assert!(reason.contains("80 COCO classes"), "{reason}");
+        let suggested = reason.split("did you mean `").nth(1).and_then(|r| r.split('`').next());
+        assert_eq!(suggested, hint, "{input}: {reason}");
+    }
+    // Every listed name parses as an object focus and prints back.
+    assert_eq!(ObjectName::ALL.len(), 80);
+    for o in ObjectName::ALL {
+        let input = format!("fo-{}", o.as_str());
+        let t: Transformation = input.parse().expect("a listed object name");
+        assert_eq!(t.to_string(), input);
+        assert!(t.needs_cloud(), "{input} is ML focus");
+    }
 }

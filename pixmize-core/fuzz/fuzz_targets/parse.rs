@@ -49,7 +49,7 @@ fn plan_chain(t: &Transformation, original: Dimensions, mut current: Dimensions)
                     current = plan.output;
                 }
                 for layer in &p.layers {
-                    plan_chain(&layer.transformation, original, original);
+                    plan_chain(layer.transformation(), original, original);
                 }
             }
             Step::If(c) => {

@@ -1,5 +1,10 @@
 //! Layers (overlays): `l-image,i-logo.png,lx-10,w-100,l-end` and
 //! `l-text,i-Hello,fs-20,co-FFFFFF,l-end`, nested up to three deep.
+//!
+//! The nesting limit is part of the type: a layer's transformation is set
+//! only through [`Layer::with_transformation`], which refuses one that would
+//! nest layers deeper than [`Layer::MAX_DEPTH`], so every [`Layer`] prints
+//! as a string the parser accepts.
 
 use std::fmt;
 
@@ -67,7 +72,7 @@ slots! {
     /// let t: Transformation = "w-300,l-image,i-logo.png,lx-10,ly-N20,w-50,l-end".parse()?;
     /// let layer = &t.steps()[0].params().unwrap().layers[0];
     /// assert_eq!(layer.input.as_str(), "logo.png");
-    /// assert_eq!(layer.transformation.to_string(), "w-50");
+    /// assert_eq!(layer.transformation().to_string(), "w-50");
     /// # Ok::<(), pixmize_core::ParseError>(())
     /// ```
     pub struct Layer {
@@ -113,12 +118,20 @@ slots! {
         pub kind: LayerKind,
         /// What to draw.
         pub input: LayerInput,
-        /// Transformations of the overlay itself (its own chain).
-        pub transformation: Transformation,
+        /// Transformations of the overlay itself (its own chain); private
+        /// so that the nesting limit holds (see [`Layer::with_transformation`]).
+        transformation: Transformation,
     }
 }
 
 impl Layer {
+    /// How deep layers nest, at most: a layer counts 1, a layer inside its
+    /// transformation 2, and one inside that 3 (ImageKit's "layers nest up
+    /// to 3 levels"). The parser rejects a fourth level with
+    /// [`ParseErrorKind::LayerTooDeep`](super::ParseErrorKind::LayerTooDeep),
+    /// and [`Layer::with_transformation`] refuses to build one.
+    pub const MAX_DEPTH: usize = 3;
+
     /// A layer with no position, style or transformation.
     #[must_use]
     pub fn new(kind: LayerKind, input: LayerInput) -> Layer {
@@ -155,6 +168,56 @@ impl Layer {
 
     pub(crate) fn is_field(key: &str) -> bool {
         Layer::KEYS.contains(&key)
+    }
+
+    /// The transformations applied to the overlay itself before it is
+    /// drawn (its own chain; empty when there are none).
+    #[must_use]
+    pub fn transformation(&self) -> &Transformation {
+        &self.transformation
+    }
+
+    /// Sets the transformations applied to the overlay itself.
+    ///
+    /// `None` when `transformation` holds layers nested
+    /// [`Layer::MAX_DEPTH`] deep already (its
+    /// [`layer_depth`](Transformation::layer_depth) is 3 or more): this
+    /// layer would make a fourth level, which ImageKit and the parser
+    /// reject. So no `Layer` value nests too deep, and every one prints as
+    /// a string that parses back to it.
+    ///
+    /// ```
+    /// use pixmize_core::transform::{Layer, LayerInput, LayerKind, Params, Text};
+    /// let input = |s| LayerInput::Plain(Text::new(s).unwrap());
+    /// let mut layer = Layer::new(LayerKind::Image, input("d.png"));
+    /// for name in ["c.png", "b.png"] {
+    ///     let t = [Params::new().layer(layer)].into_iter().collect();
+    ///     layer = Layer::new(LayerKind::Image, input(name)).with_transformation(t).unwrap();
+    /// }
+    /// assert_eq!(layer.depth(), 3);
+    /// let t = [Params::new().layer(layer)].into_iter().collect();
+    /// assert!(Layer::new(LayerKind::Image, input("a.png")).with_transformation(t).is_none());
+    /// ```
+    #[must_use]
+    pub fn with_transformation(mut self, transformation: Transformation) -> Option<Layer> {
+        (transformation.layer_depth() < Layer::MAX_DEPTH).then(|| {
+            self.transformation = transformation;
+            self
+        })
+    }
+
+    /// How deep layers nest in this one, counting itself: 1 for a layer
+    /// whose transformation holds no layer, at most [`Layer::MAX_DEPTH`].
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        1 + self.transformation.layer_depth()
+    }
+
+    /// Sets the transformation of a layer the parser built, which checked
+    /// the depth as it went.
+    pub(crate) fn set_parsed_transformation(&mut self, transformation: Transformation) {
+        debug_assert!(transformation.layer_depth() < Layer::MAX_DEPTH);
+        self.transformation = transformation;
     }
 }
 

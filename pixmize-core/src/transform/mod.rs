@@ -5,11 +5,14 @@
 //! [`Layer`]s) or a [`Conditional`] block, which must stand alone in its
 //! step. Parsing is strict and [`Display`](std::fmt::Display) prints one
 //! canonical form: parameters in a fixed order, numbers in their shortest
-//! form, hex colours in upper case. For every value,
-//! `t.to_string().parse() == Ok(t)`, as long as its layers nest at most
-//! three deep (ImageKit's limit, which the parser enforces but the types do
-//! not: a deeper layer prints, then fails to parse with
-//! [`ParseErrorKind::LayerTooDeep`]).
+//! form, hex colours in upper case. For every value the types admit,
+//! `t.to_string().parse() == Ok(t)`, and printing is idempotent. The types
+//! admit only what the parser accepts: where a field alone cannot say so,
+//! a checked constructor does. Layers nest at most [`Layer::MAX_DEPTH`]
+//! (three) deep, ImageKit's limit: a layer's transformation is private and
+//! set by [`Layer::with_transformation`], which refuses a deeper one, as
+//! the parser does with [`ParseErrorKind::LayerTooDeep`]. A conditional's
+//! branches hold no conditional ([`Conditional::new`]).
 //!
 //! ```
 //! use pixmize_core::transform::{Crop, Params, Size, Transformation};
@@ -107,14 +110,14 @@ macro_rules! slots {
         pub struct $name:ident {
             $( $(#[$doc:meta])* $key:literal => $field:ident : $ty:ty ),* $(,)?
         }
-        extra { $( $(#[$edoc:meta])* pub $efield:ident : $ety:ty ),* $(,)? }
+        extra { $( $(#[$edoc:meta])* $evis:vis $efield:ident : $ety:ty ),* $(,)? }
     ) => {
         $(#[$smeta])*
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
             $( $(#[$doc])* #[doc = concat!("\n\nWritten `", $key, "`.")] pub $field: $ty, )*
-            $( $(#[$edoc])* pub $efield: $ety, )*
+            $( $(#[$edoc])* $evis $efield: $ety, )*
         }
 
         impl $name {
@@ -497,6 +500,26 @@ impl Transformation {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// How deep layers nest in this chain, its conditional branches and its
+    /// layers' own chains: 0 without layers, 1 with layers that hold none,
+    /// and never more than [`Layer::MAX_DEPTH`].
+    ///
+    /// ```
+    /// let t: pixmize_core::Transformation =
+    ///     "w-300,l-image,i-a.png,l-image,i-b.png,l-end,l-end:l-text,i-Hi,l-end".parse()?;
+    /// assert_eq!(t.layer_depth(), 2);
+    /// # Ok::<(), pixmize_core::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn layer_depth(&self) -> usize {
+        // Bounded recursion: every `Layer` holds at most MAX_DEPTH levels.
+        let step_depth = |step: &Step| match step {
+            Step::Params(p) => p.layers.iter().map(Layer::depth).max().unwrap_or(0),
+            Step::If(c) => c.then().layer_depth().max(c.otherwise().map_or(0, Self::layer_depth)),
+        };
+        self.steps.iter().map(step_depth).max().unwrap_or(0)
     }
 
     pub(crate) fn from_steps_unchecked(steps: Vec<Step>) -> Transformation {

@@ -260,7 +260,7 @@ impl ParseErrorKind {
 /// ImageKit's video-only keys: rejected with [`ParseErrorKind::VideoOnly`].
 const VIDEO_KEYS: &[&str] = &["so", "eo", "du", "vc", "ac", "sr", "fps", "vb", "ab"];
 /// Layers nest at most this deep (ImageKit's "layers nest up to 3 levels").
-const MAX_LAYER_DEPTH: usize = 3;
+const MAX_LAYER_DEPTH: usize = Layer::MAX_DEPTH;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sep {
@@ -281,6 +281,18 @@ impl<'a> Tok<'a> {
         match self.text.split_once('-') {
             Some((k, v)) => (k, Some(v)),
             None => (self.text, None),
+        }
+    }
+
+    /// The key as an error names it: `e-sharpen` and `l-image` for effects
+    /// and layers, the text before the first `-` otherwise.
+    fn key(&self) -> &'a str {
+        match self.key_value() {
+            (k @ ("e" | "l"), Some(v)) if !v.is_empty() => {
+                let name = v.split_once('-').map_or(v, |(n, _)| n);
+                &self.text[..k.len() + 1 + name.len()]
+            }
+            (k, _) => k,
         }
     }
 }
@@ -414,7 +426,13 @@ impl<'a> Parser<'a> {
             let Some(tok) = self.peek() else { break };
             match Self::term(&tok) {
                 Some(t) if end.accepts(t) => break,
-                Some(t) => return Err(self.stray(tok, t, end, opened_at)),
+                Some(t) => {
+                    // A stray `:l-end` or `:if-end` starts the next step.
+                    if top && tok.sep == Sep::Colon {
+                        self.step += 1;
+                    }
+                    return Err(self.stray(tok, t, end, opened_at));
+                }
                 // A step only stops before a `:` or a terminator.
                 None => {
                     if top {
@@ -658,7 +676,7 @@ impl<'a> Parser<'a> {
             return Err(self.err(open.start, Some(key), ParseErrorKind::MissingLayerInput));
         };
         layer.input = input;
-        layer.transformation = Transformation::from_steps_unchecked(steps);
+        layer.set_parsed_transformation(Transformation::from_steps_unchecked(steps));
         Ok(layer)
     }
 
@@ -687,12 +705,11 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         match self.peek() {
             Some(t) if t.sep != Sep::Colon && Self::term(&t).is_none() => {
-                let kind = if t.text.is_empty() {
-                    ParseErrorKind::EmptyParam
+                Err(if t.text.is_empty() {
+                    self.err(t.start, None, ParseErrorKind::EmptyParam)
                 } else {
-                    ParseErrorKind::ConditionalNotAlone
-                };
-                Err(self.err(t.start, None, kind))
+                    self.err(t.start, Some(t.key()), ParseErrorKind::ConditionalNotAlone)
+                })
             }
             _ => Ok(Conditional::from_parts_unchecked(condition, then, otherwise)),
         }

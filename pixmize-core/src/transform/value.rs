@@ -436,28 +436,136 @@ impl ParamValue for AspectRatio {
     }
 }
 
-/// A COCO object name for object-aware focus (`fo-person`, `fo-car`), lower
-/// case letters, digits and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ObjectName(String);
+/// An object ImageKit can find for object-aware cropping (`fo-person`,
+/// `fo-car`, `fo-trafficLight`): one of [`ObjectName::ALL`].
+///
+/// ImageKit detects the 80 classes of the COCO dataset ("80+ named
+/// objects"), and writes a name of several words in camelCase
+/// (`trafficLight`, `hotDog`, `teddyBear`). Any other name is rejected, so
+/// a typo such as `fo-centre` fails to parse instead of reaching ImageKit
+/// as an ML focus. The list is at
+/// <https://imagekit.io/docs/image-resize-and-crop#object-aware-cropping---fo-object-name>.
+///
+/// ```
+/// use pixmize_core::transform::ObjectName;
+/// assert_eq!(ObjectName::new("trafficLight").map(|o| o.as_str()), Some("trafficLight"));
+/// assert!(ObjectName::new("traffic_light").is_none());
+/// assert_eq!(ObjectName::ALL.len(), 80);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectName(&'static str);
 
 impl ObjectName {
-    /// `name` if it is a well-formed object name and not a focus keyword.
+    /// Every object name, in COCO's class order.
+    pub const ALL: &'static [ObjectName] = &[
+        ObjectName("person"),
+        ObjectName("bicycle"),
+        ObjectName("car"),
+        ObjectName("motorcycle"),
+        ObjectName("airplane"),
+        ObjectName("bus"),
+        ObjectName("train"),
+        ObjectName("truck"),
+        ObjectName("boat"),
+        ObjectName("trafficLight"),
+        ObjectName("fireHydrant"),
+        ObjectName("stopSign"),
+        ObjectName("parkingMeter"),
+        ObjectName("bench"),
+        ObjectName("bird"),
+        ObjectName("cat"),
+        ObjectName("dog"),
+        ObjectName("horse"),
+        ObjectName("sheep"),
+        ObjectName("cow"),
+        ObjectName("elephant"),
+        ObjectName("bear"),
+        ObjectName("zebra"),
+        ObjectName("giraffe"),
+        ObjectName("backpack"),
+        ObjectName("umbrella"),
+        ObjectName("handbag"),
+        ObjectName("tie"),
+        ObjectName("suitcase"),
+        ObjectName("frisbee"),
+        ObjectName("skis"),
+        ObjectName("snowboard"),
+        ObjectName("sportsBall"),
+        ObjectName("kite"),
+        ObjectName("baseballBat"),
+        ObjectName("baseballGlove"),
+        ObjectName("skateboard"),
+        ObjectName("surfboard"),
+        ObjectName("tennisRacket"),
+        ObjectName("bottle"),
+        ObjectName("wineGlass"),
+        ObjectName("cup"),
+        ObjectName("fork"),
+        ObjectName("knife"),
+        ObjectName("spoon"),
+        ObjectName("bowl"),
+        ObjectName("banana"),
+        ObjectName("apple"),
+        ObjectName("sandwich"),
+        ObjectName("orange"),
+        ObjectName("broccoli"),
+        ObjectName("carrot"),
+        ObjectName("hotDog"),
+        ObjectName("pizza"),
+        ObjectName("donut"),
+        ObjectName("cake"),
+        ObjectName("chair"),
+        ObjectName("couch"),
+        ObjectName("pottedPlant"),
+        ObjectName("bed"),
+        ObjectName("diningTable"),
+        ObjectName("toilet"),
+        ObjectName("tv"),
+        ObjectName("laptop"),
+        ObjectName("mouse"),
+        ObjectName("remote"),
+        ObjectName("keyboard"),
+        ObjectName("cellPhone"),
+        ObjectName("microwave"),
+        ObjectName("oven"),
+        ObjectName("toaster"),
+        ObjectName("sink"),
+        ObjectName("refrigerator"),
+        ObjectName("book"),
+        ObjectName("clock"),
+        ObjectName("vase"),
+        ObjectName("scissors"),
+        ObjectName("teddyBear"),
+        ObjectName("hairDrier"),
+        ObjectName("toothbrush"),
+    ];
+
+    /// `name` if it is one of [`ObjectName::ALL`], spelled exactly.
     #[must_use]
     pub fn new(name: &str) -> Option<ObjectName> {
-        let ok = name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            && Anchor::parse(name).is_err()
-            && !matches!(name, "auto" | "face" | "custom");
-        ok.then(|| ObjectName(name.to_owned()))
+        ObjectName::ALL.iter().copied().find(|o| o.0 == name)
     }
 
-    /// The name.
+    /// The name, as ImageKit spells it.
     #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+
+    /// The name `name` was probably meant to be: the same letters in
+    /// another case or with `_`/`-` between the words (`traffic_light`).
+    fn suggestion(name: &str) -> Option<ObjectName> {
+        let fold = |s: &str| -> String {
+            s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+        };
+        let folded = fold(name);
+        ObjectName::ALL.iter().copied().find(|o| fold(o.0) == folded)
     }
 }
+
+/// Where ImageKit documents the object names of `fo-<object>`.
+const OBJECT_LIST_URL: &str =
+    "https://imagekit.io/docs/image-resize-and-crop#object-aware-cropping---fo-object-name";
 
 /// `fo-…`: where a crop or padding is anchored.
 #[derive(Debug, Clone, PartialEq)]
@@ -506,8 +614,14 @@ impl ParamValue for Focus {
             _ => match Anchor::parse(s) {
                 Ok(a) => Focus::Anchor(a),
                 Err(_) => Focus::Object(ObjectName::new(s).ok_or_else(|| {
+                    let hint = ObjectName::suggestion(s)
+                        .map(|o| format!(" (did you mean `{}`?)", o.as_str()))
+                        .unwrap_or_default();
                     ValueError::invalid(format!(
-                        "`{s}` is not a position (center, top, left, bottom, right, top_left, …), auto, face, custom or an object name"
+                        "`{s}` is not a position (center, top, left, bottom, right, top_left, …), \
+                         auto, face, custom or an object name{hint}; object names are the 80 COCO \
+                         classes as ImageKit spells them (person, car, trafficLight, …): see \
+                         `ObjectName::ALL`, or ImageKit's list at {OBJECT_LIST_URL}"
                     ))
                 })?),
             },
