@@ -164,6 +164,31 @@ impl Sleeper for RecordingSleeper {
 /// `X-RateLimit-Reset` (milliseconds; the official SDKs ignore it), else
 /// `min(0.5 s · 2ⁿ, 8 s)` minus up to 25 % jitter. An `x-should-retry`
 /// header overrides the decision either way.
+///
+/// # What is retried, per endpoint group
+///
+/// Unlike the official SDKs, which retry every call alike, a call is only
+/// retried when repeating it cannot change the outcome. When an answer is
+/// lost (a timeout, a dropped connection, a 5xx from a proxy) the request
+/// may or may not have taken effect, so:
+///
+/// | group | retried on | a retry that meets the first attempt's effect |
+/// |---|---|---|
+/// | reads (`GET`: list, details, versions, metadata, purge and job status, fields, usage, account resources) | every retryable failure | — |
+/// | idempotent writes: update details and publish (`PATCH`), restore a version (`PUT`), update a custom metadata field or an account resource, bulk add/remove tags and AI tags, purge | every retryable failure | same state; a purge may get a second request id |
+/// | deletes: file, version, folder, custom metadata field, account resource | every retryable failure | a 404 after an attempt whose outcome is unknown is a **success** (that attempt deleted it) |
+/// | bulk delete (`deleteByFileIds`) | every retryable failure | ids deleted by the lost attempt come back in a 404's `missingFileIds` (with [`ApiError::after_uncertain_attempt`] set) |
+/// | create folder | every retryable failure | a 409 "already exists" after an unknown outcome is a **success** |
+/// | create a custom metadata field | every retryable failure | a 400/409 "already exists" after an unknown outcome is resolved by listing the fields: the one with the same name, label and type is returned |
+/// | copy, move and rename a file; copy, move and rename a folder (bulk jobs); create an account resource | only when the request certainly did not take effect: connection refused, 429, `x-should-retry: true` | — (a retry could start a second bulk job, add a version, or fail with 404/409 although the first attempt succeeded) |
+/// | uploads | see [the upload module](crate::upload) | never a second file |
+/// | [`ImageKit::request_json`] | `GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`: every retryable failure; others: as copy/move | — |
+///
+/// A 503 with `Retry-After` is not treated as "certainly not processed":
+/// a proxy may answer it after the origin has acted. When a
+/// not-retried call fails with an unknown outcome ([`Error::is_retryable`]),
+/// check the state (list the destination, [`ImageKit::bulk_job_status`])
+/// before trying again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -253,9 +278,12 @@ pub(crate) struct Inner {
     last_response: Mutex<Option<ResponseMeta>>,
 }
 
-/// What the last answer from ImageKit said about itself (shared by every
-/// clone of a client; with concurrent calls, "last" is whichever answered
-/// last).
+/// What one answer from ImageKit said about itself: status, request id,
+/// rate-limit headers (the official Node SDK's `withResponse()`).
+///
+/// Per call, from [`Response::meta`] (the `*_with_response` methods) or
+/// [`ResponseMeta::capture`] (any call); per client, for the last answer
+/// of any call, from [`ImageKit::last_response`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResponseMeta {
@@ -267,6 +295,80 @@ pub struct ResponseMeta {
     pub request_id: Option<String>,
     /// The rate-limit headers.
     pub rate_limit: Option<RateLimit>,
+    /// Which attempt of the call this answer is (1 for the first).
+    pub attempt: u32,
+}
+
+tokio::task_local! {
+    static CAPTURED: std::cell::RefCell<Option<ResponseMeta>>;
+}
+
+impl ResponseMeta {
+    /// Runs `call` (any call of this crate, or several) and returns its
+    /// result with the metadata of the last answer ImageKit gave inside it;
+    /// `None` when nothing was answered (an invalid argument, a connection
+    /// error). Unlike [`ImageKit::last_response`], concurrent calls and
+    /// clones of the client do not mix: the capture follows the future,
+    /// not the client (a task spawned inside `call` is not captured).
+    ///
+    /// ```no_run
+    /// use pixmize_imagekit::ResponseMeta;
+    /// # async fn run(ik: pixmize_imagekit::ImageKit) -> pixmize_imagekit::Result<()> {
+    /// let (versions, meta) = ResponseMeta::capture(ik.file_versions("file_id")).await;
+    /// let remaining = meta.and_then(|m| m.rate_limit).and_then(|r| r.limit);
+    /// println!("{} versions; limit {remaining:?}", versions?.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn capture<T>(
+        call: impl Future<Output = Result<T>>,
+    ) -> (Result<T>, Option<ResponseMeta>) {
+        CAPTURED
+            .scope(std::cell::RefCell::new(None), async {
+                let out = call.await;
+                (out, CAPTURED.with(|c| c.borrow_mut().take()))
+            })
+            .await
+    }
+
+    fn record(&self) {
+        let _ = CAPTURED.try_with(|c| *c.borrow_mut() = Some(self.clone()));
+    }
+}
+
+/// A value with the metadata of the answer it came from, returned by the
+/// `*_with_response` methods such as [`ImageKit::upload_with_response`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The decoded answer.
+    pub value: T,
+    /// Status, request id and rate-limit headers of that answer.
+    pub meta: ResponseMeta,
+}
+
+impl<T> Response<T> {
+    /// The value, without the metadata.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// Runs `call` under [`ResponseMeta::capture`] and pairs its value with
+    /// the metadata. A successful call always got an answer; should one
+    /// not have, the metadata says status 200 with no headers.
+    pub(crate) async fn of(
+        endpoint: &'static str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<Response<T>> {
+        let (value, meta) = ResponseMeta::capture(call).await;
+        let meta = meta.unwrap_or(ResponseMeta {
+            endpoint,
+            status: StatusCode::OK,
+            request_id: None,
+            rate_limit: None,
+            attempt: 1,
+        });
+        Ok(Response { value: value?, meta })
+    }
 }
 
 impl fmt::Debug for ImageKit {
@@ -524,10 +626,16 @@ pub(crate) fn base_url(s: &str) -> std::result::Result<Url, ()> {
 /// How a request may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RetryMode {
-    /// Retry every retryable failure: the request is idempotent.
+    /// Retry every retryable failure: repeating the request leaves the
+    /// same state as doing it once.
     Idempotent,
+    /// As `Idempotent`, except that a 409 is final: for creations, where a
+    /// conflict means "it exists already" (which the caller resolves), not
+    /// a lock to wait out.
+    Create,
     /// Retry only when the request certainly did not take effect: the
-    /// connection was never established, or a 429.
+    /// connection was never established, a 429 (ImageKit's rate limiter
+    /// refuses before handling), or the server says `x-should-retry: true`.
     NotSentOnly,
     /// Retry only when the connection was never established.
     ConnectOnly,
@@ -642,13 +750,18 @@ impl ImageKit {
         self.inner.clock.now()
     }
 
-    /// Status, request id and rate-limit headers of the last answer.
+    /// Status, request id and rate-limit headers of the last answer to any
+    /// call of this client. Shared by every clone of the client, so with
+    /// concurrent calls "last" is whichever answered last: for the answer
+    /// to one call, use a `*_with_response` method or
+    /// [`ResponseMeta::capture`].
     #[must_use]
     pub fn last_response(&self) -> Option<ResponseMeta> {
         self.inner.last_response.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// The rate-limit headers of the last response that carried them.
+    /// The rate-limit headers of the last response that carried them (per
+    /// client, like [`ImageKit::last_response`]).
     #[must_use]
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         *self.inner.last_rate_limit.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -684,11 +797,12 @@ impl ImageKit {
         Ok(url)
     }
 
-    /// Sends a media API request with an optional JSON body, retrying
-    /// idempotent failures, and returns the raw success.
+    /// Sends a media API request with an optional JSON body, retrying as
+    /// `mode` allows (see [`RetryMode`]), and returns the raw success.
     pub(crate) async fn api(
         &self,
         endpoint: &'static str,
+        mode: RetryMode,
         method: Method,
         url: Url,
         body: Option<serde_json::Value>,
@@ -701,7 +815,7 @@ impl ImageKit {
             None => None,
         };
         let timeout = self.inner.timeout;
-        self.execute(endpoint, RetryMode::Idempotent, |_| {
+        self.execute(endpoint, mode, |_| {
             let mut rb = self
                 .inner
                 .http
@@ -722,17 +836,46 @@ impl ImageKit {
     pub(crate) async fn api_json<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
+        mode: RetryMode,
         method: Method,
         url: Url,
         body: Option<serde_json::Value>,
     ) -> Result<T> {
-        self.api(endpoint, method, url, body).await?.json(endpoint)
+        self.api(endpoint, mode, method, url, body).await?.json(endpoint)
     }
 
-    /// Calls any media API endpoint not covered by a typed method (saved
-    /// extensions, origins, URL endpoints…) with the client's auth,
-    /// timeouts and retries. `path` is relative to the API base, such as
-    /// `"v1/saved-extensions"`; `query` pairs are appended in order.
+    /// A delete (`DELETE` or a bulk delete) that is retried freely: a 404
+    /// answered to a retry, after an attempt whose outcome is unknown (a
+    /// timeout, a lost connection, a 5xx), means that attempt deleted it,
+    /// and is a success.
+    pub(crate) async fn api_delete(
+        &self,
+        endpoint: &'static str,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+    ) -> Result<()> {
+        match self.api(endpoint, RetryMode::Idempotent, method, url, body).await {
+            Ok(_) => Ok(()),
+            Err(Error::Api(e))
+                if e.status == StatusCode::NOT_FOUND && e.after_uncertain_attempt =>
+            {
+                tracing::debug!(
+                    endpoint,
+                    "a retried delete found nothing: an earlier attempt did it"
+                );
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Calls any media API endpoint not covered by a typed method with the
+    /// client's auth and timeouts. `path` is relative to the API base, such
+    /// as `"v1/saved-extensions"`; `query` pairs are appended in order.
+    /// `GET`, `HEAD`, `PUT`, `DELETE` and `OPTIONS` are retried on every
+    /// retryable failure; `POST`, `PATCH` and other methods only when the
+    /// request certainly did not take effect (see [`RetryPolicy`]).
     ///
     /// ```no_run
     /// # async fn run(ik: pixmize_imagekit::ImageKit) -> pixmize_imagekit::Result<()> {
@@ -761,7 +904,9 @@ impl ImageKit {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        self.api_json(OP, method, url, body).await
+        let mode =
+            if method.is_idempotent() { RetryMode::Idempotent } else { RetryMode::NotSentOnly };
+        self.api_json(OP, mode, method, url, body).await
     }
 
     /// The request engine: builds the request for each attempt, sends it,
@@ -779,6 +924,9 @@ impl ImageKit {
     {
         let policy = &self.inner.retry;
         let mut attempt: u32 = 0;
+        // Whether an earlier attempt failed in a way that may have taken
+        // effect (a timeout, a lost connection, a 408, 409 or 5xx answer).
+        let mut uncertain = false;
         loop {
             let request = build(attempt).await?;
             attempt += 1;
@@ -791,7 +939,7 @@ impl ImageKit {
                 Err((kind, source)) => {
                     let retry = retries_left
                         && match mode {
-                            RetryMode::Idempotent => matches!(
+                            RetryMode::Idempotent | RetryMode::Create => matches!(
                                 kind,
                                 TransportKind::Connect
                                     | TransportKind::Timeout
@@ -803,6 +951,7 @@ impl ImageKit {
                             RetryMode::Never => false,
                         };
                     tracing::debug!(endpoint, attempt, %kind, retry, "ImageKit request failed");
+                    uncertain |= kind != TransportKind::Connect;
                     if retry {
                         self.inner.sleeper.sleep(policy.backoff(attempt - 1, random_unit())).await;
                         continue;
@@ -811,16 +960,19 @@ impl ImageKit {
                 }
                 Ok((status, headers, body)) => {
                     let rate_limit = RateLimit::from_headers(&headers);
-                    *self
-                        .inner
-                        .last_response
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ResponseMeta {
+                    let meta = ResponseMeta {
                         endpoint,
                         status,
                         request_id: crate::error::request_id(&headers),
                         rate_limit,
-                    });
+                        attempt,
+                    };
+                    meta.record();
+                    *self
+                        .inner
+                        .last_response
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(meta);
                     if let Some(rl) = rate_limit {
                         *self
                             .inner
@@ -834,10 +986,16 @@ impl ImageKit {
                     let now = self.inner.clock.now();
                     let should = match should_retry_header(&headers) {
                         Some(v) => {
-                            v && matches!(mode, RetryMode::Idempotent | RetryMode::NotSentOnly)
+                            v && matches!(
+                                mode,
+                                RetryMode::Idempotent | RetryMode::Create | RetryMode::NotSentOnly
+                            )
                         }
                         None => match mode {
                             RetryMode::Idempotent => is_retryable_status(status),
+                            RetryMode::Create => {
+                                is_retryable_status(status) && status != StatusCode::CONFLICT
+                            }
                             RetryMode::NotSentOnly => status == StatusCode::TOO_MANY_REQUESTS,
                             RetryMode::ConnectOnly | RetryMode::Never => false,
                         },
@@ -847,12 +1005,14 @@ impl ImageKit {
                     let retry = should && retries_left && wait <= policy.max_wait;
                     tracing::debug!(endpoint, attempt, %status, retry, "ImageKit answered an error");
                     if retry {
+                        uncertain |= status != StatusCode::TOO_MANY_REQUESTS;
                         self.inner.sleeper.sleep(wait).await;
                         continue;
                     }
-                    return Err(Error::Api(Box::new(ApiError::from_response(
-                        endpoint, status, &headers, &body, attempt, now,
-                    ))));
+                    let mut e =
+                        ApiError::from_response(endpoint, status, &headers, &body, attempt, now);
+                    e.after_uncertain_attempt = uncertain;
+                    return Err(Error::Api(Box::new(e)));
                 }
             }
         }
@@ -920,6 +1080,12 @@ fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
 /// How long the server asks to wait: `retry-after-ms` (milliseconds),
 /// `Retry-After` (seconds or an HTTP date), or on a 429
 /// `X-RateLimit-Reset` (milliseconds, ImageKit's own header).
+///
+/// The values come from the network, so nothing here may panic: a wait too
+/// long for a [`Duration`] (`Retry-After: 1e20`) saturates at
+/// [`Duration::MAX`], which is longer than any [`RetryPolicy::max_wait`]
+/// and so ends the retries; NaN, infinities and negative numbers are
+/// ignored.
 pub(crate) fn server_wait(
     headers: &HeaderMap,
     status: StatusCode,
@@ -928,11 +1094,11 @@ pub(crate) fn server_wait(
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let positive_f64 = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0);
     if let Some(ms) = text("retry-after-ms").and_then(positive_f64) {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(secs_f64_saturating(ms / 1000.0));
     }
     if let Some(v) = text("retry-after") {
         if let Some(secs) = positive_f64(v) {
-            return Some(Duration::from_secs_f64(secs));
+            return Some(secs_f64_saturating(secs));
         }
         if let Some(at) = parse_http_date(v) {
             return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
@@ -941,13 +1107,23 @@ pub(crate) fn server_wait(
     if status == StatusCode::TOO_MANY_REQUESTS
         && let Some(ms) = text("x-ratelimit-reset").and_then(positive_f64)
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(secs_f64_saturating(ms / 1000.0));
     }
     None
 }
 
+/// `Duration::from_secs_f64` without its panic: too large saturates at
+/// [`Duration::MAX`], negative or NaN is zero.
+pub(crate) fn secs_f64_saturating(secs: f64) -> Duration {
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) => d,
+        Err(_) if secs > 0.0 => Duration::MAX,
+        Err(_) => Duration::ZERO,
+    }
+}
+
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP
-/// servers must send.
+/// servers must send (a four-digit year).
 pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     let rest = s.split_once(", ")?.1;
     let mut it = rest.split(' ');
@@ -973,21 +1149,29 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day as i64);
-    let secs = days.checked_mul(86_400)? + (h * 3600 + m * 60 + sec) as i64;
-    u64::try_from(secs).ok().map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day as i64)?;
+    let secs = days.checked_mul(86_400)?.checked_add((h * 3600 + m * 60 + sec) as i64)?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-/// algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// algorithm); `None` for a year beyond ±1 000 000 000 or a month or day
+/// out of range, so that no input can overflow.
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    const YEARS: i64 = 1_000_000_000;
+    if !(-YEARS..=YEARS).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(era * 146_097 + doe - 719_468)
 }
 
 /// A random number in `[0, 1)` for jitter (from the OS random source, via
@@ -1042,6 +1226,52 @@ mod tests {
             let got = server_wait(&headers(h), StatusCode::from_u16(*status).unwrap(), now);
             assert_eq!(got, *want, "{h:?} {status}");
         }
+    }
+
+    #[test]
+    fn absurd_waiting_hints_do_not_panic() {
+        // Each of these reached `Duration::from_secs_f64` and panicked.
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        type Case<'a> = (&'a [(&'static str, &'a str)], u16, Option<Duration>);
+        let cases: &[Case<'_>] = &[
+            (&[("retry-after", "1e20")], 503, Some(Duration::MAX)),
+            (&[("retry-after-ms", "1e23")], 503, Some(Duration::MAX)),
+            (&[("retry-after-ms", "1e300")], 429, Some(Duration::MAX)),
+            (&[("x-ratelimit-reset", "1e300")], 429, Some(Duration::MAX)),
+            (&[("retry-after", "18446744073709551616")], 503, Some(Duration::MAX)),
+            (&[("retry-after", "-5")], 503, None),
+            (&[("retry-after", "NaN")], 503, None),
+            (&[("retry-after", "inf")], 503, None),
+            (&[("retry-after-ms", "-1e30")], 503, None),
+            (
+                &[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")],
+                503,
+                Some(Duration::from_secs(253_402_300_799 - 1_700_000_000)),
+            ),
+            (&[("retry-after", "Fri, 31 Dec 99999999999999999 23:59:59 GMT")], 503, None),
+            (&[("retry-after", "Fri, 31 Dec -9223372036854775808 23:59:59 GMT")], 503, None),
+        ];
+        for (h, status, want) in cases {
+            let got = server_wait(&headers(h), StatusCode::from_u16(*status).unwrap(), now);
+            assert_eq!(got, *want, "{h:?} {status}");
+        }
+        // A saturated wait is longer than any policy allows, so it ends the
+        // retries instead of sleeping.
+        assert!(Duration::MAX > RetryPolicy::default().max_wait);
+    }
+
+    #[test]
+    fn civil_days_never_overflow() {
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(days_from_civil(2000, 3, 1), Some(11_017));
+        assert_eq!(days_from_civil(-1, 12, 31), Some(-719_529));
+        for y in [i64::MAX, i64::MIN, 1_000_000_001, -1_000_000_001] {
+            assert_eq!(days_from_civil(y, 6, 15), None, "{y}");
+        }
+        assert_eq!(days_from_civil(2000, 13, 1), None);
+        assert_eq!(days_from_civil(2000, 1, 0), None);
+        assert!(days_from_civil(1_000_000_000, 12, 31).is_some());
+        assert!(days_from_civil(-1_000_000_000, 1, 1).is_some());
     }
 
     #[test]

@@ -197,6 +197,11 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// How many attempts were made (1 when the request was not retried).
     pub attempts: u32,
+    /// Whether an earlier attempt of this call failed with an unknown
+    /// outcome (a timeout, a lost connection, a 408, 409 or 5xx answer), so
+    /// that it may have taken effect: this answer (a 404, a 409) can then
+    /// be the trace of that earlier success.
+    pub after_uncertain_attempt: bool,
     /// The whole JSON body (`null` when the body was not JSON).
     pub body: serde_json::Value,
 }
@@ -235,6 +240,7 @@ impl ApiError {
             rate_limit: RateLimit::from_headers(headers),
             retry_after: crate::client::server_wait(headers, status, now),
             attempts,
+            after_uncertain_attempt: false,
             body: json,
         }
     }

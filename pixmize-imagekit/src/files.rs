@@ -19,7 +19,7 @@ use http::{Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::client::ImageKit;
+use crate::client::{ImageKit, Response, RetryMode};
 use crate::error::{Error, Result};
 use crate::files::search::SearchQuery;
 
@@ -986,7 +986,28 @@ impl ImageKit {
         }
         let mut url = self.api_url(OP, &["v1", "files"])?;
         query.apply(&mut url);
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
+    }
+
+    /// [`ImageKit::list_files`] with the status, request id and rate-limit
+    /// headers of its answer (the official Node SDK's `withResponse()`).
+    ///
+    /// ```no_run
+    /// # async fn run(ik: pixmize_imagekit::ImageKit) -> pixmize_imagekit::Result<()> {
+    /// let page = ik.list_files_with_response(&Default::default()).await?;
+    /// if let Some(limit) = page.meta.rate_limit.and_then(|r| r.limit) {
+    ///     println!("{} files; {limit} requests per interval", page.value.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ImageKit::list_files`].
+    pub async fn list_files_with_response(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Response<Vec<Asset>>> {
+        Response::of("list_files", self.list_files(query)).await
     }
 
     /// Every asset matching `query`, fetched page by page (`limit`, default
@@ -1059,7 +1080,19 @@ impl ImageKit {
     pub async fn file_details(&self, file_id: impl AsRef<str>) -> Result<FileDetails> {
         const OP: &str = "file_details";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "details"])?;
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
+    }
+
+    /// [`ImageKit::file_details`] with the status, request id and
+    /// rate-limit headers of its answer.
+    ///
+    /// # Errors
+    /// As [`ImageKit::file_details`].
+    pub async fn file_details_with_response(
+        &self,
+        file_id: impl AsRef<str>,
+    ) -> Result<Response<FileDetails>> {
+        Response::of("file_details", self.file_details(file_id)).await
     }
 
     /// `PATCH /v1/files/{id}/details` with tags, metadata, coordinates,
@@ -1074,7 +1107,7 @@ impl ImageKit {
     ) -> Result<FileDetails> {
         const OP: &str = "update_file";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "details"])?;
-        self.api_json(OP, Method::PATCH, url, Some(update.to_json())).await
+        self.api_json(OP, RetryMode::Idempotent, Method::PATCH, url, Some(update.to_json())).await
     }
 
     /// `PATCH /v1/files/{id}/details` with `{publish: {isPublished,
@@ -1091,17 +1124,19 @@ impl ImageKit {
         const OP: &str = "publish_file";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "details"])?;
         let body = json!({"publish": {"isPublished": is_published, "includeFileVersions": include_file_versions}});
-        self.api_json(OP, Method::PATCH, url, Some(body)).await
+        self.api_json(OP, RetryMode::Idempotent, Method::PATCH, url, Some(body)).await
     }
 
-    /// `DELETE /v1/files/{id}` (does not purge the CDN cache).
+    /// `DELETE /v1/files/{id}` (does not purge the CDN cache). Retried on
+    /// every retryable failure; a 404 answered to a retry after a lost
+    /// answer is a success.
     ///
     /// # Errors
     /// API errors.
     pub async fn delete_file(&self, file_id: impl AsRef<str>) -> Result<()> {
         const OP: &str = "delete_file";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref()])?;
-        self.api(OP, Method::DELETE, url, None).await.map(drop)
+        self.api_delete(OP, Method::DELETE, url, None).await
     }
 
     /// `POST /v1/files/batch/deleteByFileIds`. A 207 (some ids failed) is a
@@ -1121,13 +1156,17 @@ impl ImageKit {
             return Err(Error::invalid(OP, "give at least one non-empty file id"));
         }
         let url = self.api_url(OP, &["v1", "files", "batch", "deleteByFileIds"])?;
-        let raw = self.api(OP, Method::POST, url, Some(json!({"fileIds": ids}))).await?;
+        let raw = self
+            .api(OP, RetryMode::Idempotent, Method::POST, url, Some(json!({"fileIds": ids})))
+            .await?;
         let mut out: BulkDeleteResult = raw.json(OP)?;
         out.partial = raw.status == StatusCode::MULTI_STATUS;
         Ok(out)
     }
 
-    /// `POST /v1/files/copy`.
+    /// `POST /v1/files/copy`. Retried only when nothing was processed
+    /// (connection refused, 429): a second copy would add a version (see
+    /// [`RetryPolicy`](crate::RetryPolicy)).
     ///
     /// # Errors
     /// API errors.
@@ -1141,10 +1180,10 @@ impl ImageKit {
         let url = self.api_url(OP, &["v1", "files", "copy"])?;
         let body = json!({"sourceFilePath": source_file_path, "destinationPath": destination_path,
             "includeFileVersions": include_file_versions});
-        self.api(OP, Method::POST, url, Some(body)).await.map(drop)
+        self.api(OP, RetryMode::NotSentOnly, Method::POST, url, Some(body)).await.map(drop)
     }
 
-    /// `POST /v1/files/move`.
+    /// `POST /v1/files/move`. Retried only when nothing was processed.
     ///
     /// # Errors
     /// API errors.
@@ -1152,11 +1191,12 @@ impl ImageKit {
         const OP: &str = "move_file";
         let url = self.api_url(OP, &["v1", "files", "move"])?;
         let body = json!({"sourceFilePath": source_file_path, "destinationPath": destination_path});
-        self.api(OP, Method::POST, url, Some(body)).await.map(drop)
+        self.api(OP, RetryMode::NotSentOnly, Method::POST, url, Some(body)).await.map(drop)
     }
 
     /// `PUT /v1/files/rename`. A 207 (renamed, purge failed) is a success
-    /// with [`RenameResult::purge_failed`] set.
+    /// with [`RenameResult::purge_failed`] set. Retried only when nothing
+    /// was processed (a retry after a lost answer would meet a 404 or 409).
     ///
     /// # Errors
     /// API errors (409 when the new name exists).
@@ -1170,7 +1210,7 @@ impl ImageKit {
         let url = self.api_url(OP, &["v1", "files", "rename"])?;
         let body =
             json!({"filePath": file_path, "newFileName": new_file_name, "purgeCache": purge_cache});
-        let raw = self.api(OP, Method::PUT, url, Some(body)).await?;
+        let raw = self.api(OP, RetryMode::NotSentOnly, Method::PUT, url, Some(body)).await?;
         let v: Value = raw.json(OP)?;
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         Ok(RenameResult {
@@ -1187,7 +1227,7 @@ impl ImageKit {
     pub async fn file_versions(&self, file_id: impl AsRef<str>) -> Result<Vec<FileDetails>> {
         const OP: &str = "file_versions";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions"])?;
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
     /// `GET /v1/files/{id}/versions/{versionId}`.
@@ -1202,7 +1242,7 @@ impl ImageKit {
         const OP: &str = "file_version";
         let url =
             self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
     /// `DELETE /v1/files/{id}/versions/{versionId}` (not the current one).
@@ -1217,7 +1257,7 @@ impl ImageKit {
         const OP: &str = "delete_file_version";
         let url =
             self.api_url(OP, &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref()])?;
-        self.api(OP, Method::DELETE, url, None).await.map(drop)
+        self.api_delete(OP, Method::DELETE, url, None).await
     }
 
     /// `PUT /v1/files/{id}/versions/{versionId}/restore`.
@@ -1234,7 +1274,7 @@ impl ImageKit {
             OP,
             &["v1", "files", file_id.as_ref(), "versions", version_id.as_ref(), "restore"],
         )?;
-        self.api_json(OP, Method::PUT, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::PUT, url, None).await
     }
 
     /// `GET /v1/files/{id}/metadata`.
@@ -1244,7 +1284,7 @@ impl ImageKit {
     pub async fn file_metadata(&self, file_id: impl AsRef<str>) -> Result<ImageMetadata> {
         const OP: &str = "file_metadata";
         let url = self.api_url(OP, &["v1", "files", file_id.as_ref(), "metadata"])?;
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
     /// `GET /v1/metadata?url=…`: metadata of any image URL served through
@@ -1256,7 +1296,7 @@ impl ImageKit {
         const OP: &str = "remote_metadata";
         let mut url = self.api_url(OP, &["v1", "metadata"])?;
         url.query_pairs_mut().append_pair("url", image_url);
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
     async fn bulk_tags(
@@ -1266,7 +1306,7 @@ impl ImageKit {
         body: Value,
     ) -> Result<BulkUpdateResult> {
         let url = self.api_url(op, &["v1", "files", path])?;
-        let raw = self.api(op, Method::POST, url, Some(body)).await?;
+        let raw = self.api(op, RetryMode::Idempotent, Method::POST, url, Some(body)).await?;
         let mut out: BulkUpdateResult = raw.json(op)?;
         out.partial = raw.status == StatusCode::MULTI_STATUS;
         Ok(out)
@@ -1306,7 +1346,8 @@ impl ImageKit {
         .await
     }
 
-    /// `POST /v1/folder`.
+    /// `POST /v1/folder`. Retried on every retryable failure; a 409 ("it
+    /// exists") answered to a retry after a lost answer is a success.
     ///
     /// # Errors
     /// API errors.
@@ -1314,17 +1355,25 @@ impl ImageKit {
         const OP: &str = "create_folder";
         let url = self.api_url(OP, &["v1", "folder"])?;
         let body = json!({"folderName": folder_name, "parentFolderPath": parent_folder_path});
-        self.api(OP, Method::POST, url, Some(body)).await.map(drop)
+        match self.api(OP, RetryMode::Create, Method::POST, url, Some(body)).await {
+            Ok(_) => Ok(()),
+            // The attempt whose answer was lost created it.
+            Err(Error::Api(e)) if e.status == StatusCode::CONFLICT && e.after_uncertain_attempt => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// `DELETE /v1/folder` (with every file in it).
+    /// `DELETE /v1/folder` (with every file in it). Retried as
+    /// [`ImageKit::delete_file`] is.
     ///
     /// # Errors
     /// API errors.
     pub async fn delete_folder(&self, folder_path: &str) -> Result<()> {
         const OP: &str = "delete_folder";
         let url = self.api_url(OP, &["v1", "folder"])?;
-        self.api(OP, Method::DELETE, url, Some(json!({"folderPath": folder_path}))).await.map(drop)
+        self.api_delete(OP, Method::DELETE, url, Some(json!({"folderPath": folder_path}))).await
     }
 
     async fn job(&self, op: &'static str, path: &'static str, body: Value) -> Result<JobId> {
@@ -1334,10 +1383,16 @@ impl ImageKit {
             job_id: JobId,
         }
         let url = self.api_url(op, &["v1", "bulkJobs", path])?;
-        Ok(self.api_json::<J>(op, Method::POST, url, Some(body)).await?.job_id)
+        Ok(self
+            .api_json::<J>(op, RetryMode::NotSentOnly, Method::POST, url, Some(body))
+            .await?
+            .job_id)
     }
 
-    /// `POST /v1/bulkJobs/copyFolder`: starts a job.
+    /// `POST /v1/bulkJobs/copyFolder`: starts a job. Retried only when
+    /// nothing was processed, so a lost answer never starts a second job;
+    /// the error then is retryable and the caller checks before trying
+    /// again.
     ///
     /// # Errors
     /// API errors (423 when the folder is locked by another job).
@@ -1356,7 +1411,8 @@ impl ImageKit {
         .await
     }
 
-    /// `POST /v1/bulkJobs/moveFolder`: starts a job.
+    /// `POST /v1/bulkJobs/moveFolder`: starts a job. Retried only when
+    /// nothing was processed.
     ///
     /// # Errors
     /// API errors.
@@ -1373,7 +1429,8 @@ impl ImageKit {
         .await
     }
 
-    /// `POST /v1/bulkJobs/renameFolder`: starts a job.
+    /// `POST /v1/bulkJobs/renameFolder`: starts a job. Retried only when
+    /// nothing was processed.
     ///
     /// # Errors
     /// API errors.
@@ -1398,7 +1455,7 @@ impl ImageKit {
     pub async fn bulk_job_status(&self, job_id: impl AsRef<str>) -> Result<BulkJob> {
         const OP: &str = "bulk_job_status";
         let url = self.api_url(OP, &["v1", "bulkJobs", job_id.as_ref()])?;
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
     /// `GET /v1/customMetadataFields`.
@@ -1418,10 +1475,13 @@ impl ImageKit {
         if let Some(p) = folder_path {
             url.query_pairs_mut().append_pair("folderPath", p);
         }
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 
-    /// `POST /v1/customMetadataFields`.
+    /// `POST /v1/customMetadataFields`. Retried on every retryable
+    /// failure; when a retry after a lost answer is refused (the field
+    /// exists), the field with this name, label and type is looked up and
+    /// returned.
     ///
     /// # Errors
     /// API errors.
@@ -1434,7 +1494,21 @@ impl ImageKit {
         const OP: &str = "create_custom_metadata_field";
         let url = self.api_url(OP, &["v1", "customMetadataFields"])?;
         let body = json!({"name": name, "label": label, "schema": schema});
-        self.api_json(OP, Method::POST, url, Some(body)).await
+        match self.api_json(OP, RetryMode::Create, Method::POST, url, Some(body)).await {
+            Err(Error::Api(e))
+                if e.after_uncertain_attempt
+                    && matches!(e.status, StatusCode::BAD_REQUEST | StatusCode::CONFLICT) =>
+            {
+                // "Already exists"? Then the attempt whose answer was lost
+                // created it: find it.
+                let fields = self.list_custom_metadata_fields(false, None).await?;
+                fields
+                    .into_iter()
+                    .find(|f| f.name == name && f.label == label && f.schema.kind == schema.kind)
+                    .ok_or(Error::Api(e))
+            }
+            other => other,
+        }
     }
 
     /// `PATCH /v1/customMetadataFields/{id}`: a new label and/or schema
@@ -1461,7 +1535,8 @@ impl ImageKit {
             }
             body.insert("schema".into(), s);
         }
-        self.api_json(OP, Method::PATCH, url, Some(Value::Object(body))).await
+        self.api_json(OP, RetryMode::Idempotent, Method::PATCH, url, Some(Value::Object(body)))
+            .await
     }
 
     /// `DELETE /v1/customMetadataFields/{id}`.
@@ -1471,7 +1546,7 @@ impl ImageKit {
     pub async fn delete_custom_metadata_field(&self, id: &str) -> Result<()> {
         const OP: &str = "delete_custom_metadata_field";
         let url = self.api_url(OP, &["v1", "customMetadataFields", id])?;
-        self.api(OP, Method::DELETE, url, None).await.map(drop)
+        self.api_delete(OP, Method::DELETE, url, None).await
     }
 
     /// `GET /v1/accounts/usage?startDate&endDate` (dates `YYYY-MM-DD`).
@@ -1482,7 +1557,7 @@ impl ImageKit {
         const OP: &str = "usage";
         let mut url = self.api_url(OP, &["v1", "accounts", "usage"])?;
         url.query_pairs_mut().append_pair("startDate", start_date).append_pair("endDate", end_date);
-        self.api_json(OP, Method::GET, url, None).await
+        self.api_json(OP, RetryMode::Idempotent, Method::GET, url, None).await
     }
 }
 

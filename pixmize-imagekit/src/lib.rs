@@ -37,10 +37,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used)]
 
-pub use crate::account::AccountResource;
+pub use crate::account::{
+    AccountModel, AccountResource, NamedTransformation, Origin, OriginType, SavedExtension,
+    UrlEndpoint,
+};
 pub use crate::client::{
     Clock, DEFAULT_API_BASE, DEFAULT_UPLOAD_BASE, ImageKit, ImageKitBuilder, ManualClock,
-    RecordingSleeper, ResponseMeta, RetryPolicy, SleepFuture, Sleeper, SystemClock, TokioSleeper,
+    RecordingSleeper, Response, ResponseMeta, RetryPolicy, SleepFuture, Sleeper, SystemClock,
+    TokioSleeper,
 };
 pub use crate::error::{
     ApiError, BoxError, Cleanup, Error, ProcessingStage, RateLimit, Result, TransportKind,
@@ -54,8 +58,13 @@ pub use crate::files::{
     ListType, PurgeRequestId, RemoveAiTags, RenameResult, SearchQueryText, Sort, Usage, VersionId,
     VersionInfo,
 };
+pub use crate::phash::{Phash, PhashError, phash_distance};
 pub use crate::processor::{
     CloudOutcome, ImageKitProcessor, ProcessorEvent, ProcessorOptions, RECIPIENT, UploadedRef,
+};
+pub use crate::responsive::{
+    DEFAULT_DEVICE_BREAKPOINTS, DEFAULT_IMAGE_BREAKPOINTS, ResponsiveImageAttributes,
+    ResponsiveOptions,
 };
 pub use crate::upload::{
     AuthParams, DEFAULT_AUTH_LIFETIME, Extension, FileSource, PostTransformation, ResponseField,
@@ -75,8 +84,11 @@ mod client;
 pub mod emulator;
 mod error;
 mod files;
+pub mod overlay;
+mod phash;
 pub mod processor;
 mod purge;
+mod responsive;
 pub mod upload;
 mod url;
 mod webhook;

@@ -14,6 +14,19 @@
 //!   [`ProcessorEvent::CleanupFailed`] with the file id and path, so the
 //!   caller can record it and delete it later.
 //!
+//! **Cancellation** (the future of [`ImageKitProcessor::process`] dropped,
+//! by a timeout, a `select!` or an aborted task) cleans up too: a guard
+//! armed from the moment the upload is sent schedules the same cleanup
+//! with `tokio::spawn` on the current runtime when it is dropped armed.
+//! Dropped after the upload answered, it deletes that file; dropped while
+//! the upload was in flight, it looks the file up by its unique path and
+//! deletes it if ImageKit stored it (a lookup that runs before ImageKit
+//! finishes storing can miss it: the uploads are tagged
+//! [`ProcessorOptions::tags`] so that a sweep finds such leftovers).
+//! Dropped outside a Tokio runtime, nothing can be sent: the event hook
+//! gets [`ProcessorEvent::CleanupFailed`] (with the file id when known)
+//! and a warning is logged, so that the caller can delete it later.
+//!
 //! The event hook also sees every upload ([`ProcessorEvent::Uploaded`]), so
 //! a router can record what left the device; [`ImageKitProcessor::process_detailed`]
 //! returns the same facts with the result.
@@ -222,6 +235,20 @@ impl ImageKitProcessor {
             .is_private_file(true)
             .tags(self.options.tags.clone());
 
+        // From here on, dropping this future (cancellation) leaves the
+        // cleanup to the guard. It stays armed until a cleanup has
+        // finished, so a cancellation during the cleanup itself is covered
+        // too (a second delete of the same file is harmless: 404 counts as
+        // deleted).
+        let mut guard = CleanupGuard {
+            processor: self.clone(),
+            pending: Some(Pending::InFlight {
+                folder: folder.clone(),
+                name: name.clone(),
+                path: path.clone(),
+            }),
+        };
+
         // 1. Upload.
         let uploaded = match self.client.upload(request).await {
             Ok(u) => UploadedRef { file_id: u.file_id, file_path: u.file_path },
@@ -231,9 +258,11 @@ impl ImageKitProcessor {
                 } else {
                     self.cleanup_lost_upload(&folder, &name, &path).await
                 };
+                guard.disarm();
                 return Err(fail(ProcessingStage::Upload, cleanup, e));
             }
         };
+        guard.pending = Some(Pending::Uploaded(uploaded.clone()));
         self.emit(ProcessorEvent::Uploaded(uploaded.clone()));
 
         // 2. Sign, 3. fetch, 4. read.
@@ -242,6 +271,7 @@ impl ImageKitProcessor {
             Ok(ok) => ok,
             Err((stage, e)) => {
                 let cleanup = self.cleanup(&uploaded).await;
+                guard.disarm();
                 return Err(fail(stage, cleanup, e));
             }
         };
@@ -253,6 +283,7 @@ impl ImageKitProcessor {
             Ok(i) => i,
             Err(e) => {
                 let cleanup = self.cleanup(&uploaded).await;
+                guard.disarm();
                 let e = Error::Decode {
                     endpoint: "cdn",
                     status: http::StatusCode::OK,
@@ -265,6 +296,7 @@ impl ImageKitProcessor {
 
         // 5. Delete.
         let cleanup = self.cleanup(&uploaded).await;
+        guard.disarm();
         if let Cleanup::Orphaned { .. } = cleanup {
             return Err(fail(
                 ProcessingStage::Delete,
@@ -374,6 +406,65 @@ impl ImageKitProcessor {
         let r = UploadedRef { file_id: FileId::default(), file_path: path.to_owned() };
         self.emit(ProcessorEvent::CleanupFailed(r));
         Cleanup::Orphaned { file_id: String::new(), file_path: path.to_owned() }
+    }
+}
+
+/// What a [`CleanupGuard`] must clean up if it is dropped armed.
+enum Pending {
+    /// The upload was sent but has not answered: the file may exist.
+    InFlight { folder: String, name: String, path: String },
+    /// The upload answered with this file.
+    Uploaded(UploadedRef),
+}
+
+/// Cleans up after a cancelled [`ImageKitProcessor::process_detailed`]:
+/// dropped while armed, it spawns the cleanup on the current Tokio
+/// runtime, or, without one, reports the file through the event hook.
+struct CleanupGuard {
+    processor: ImageKitProcessor,
+    pending: Option<Pending>,
+}
+
+impl CleanupGuard {
+    fn disarm(&mut self) {
+        self.pending = None;
+    }
+}
+
+impl Drop for CleanupGuard {
+    fn drop(&mut self) {
+        let Some(pending) = self.pending.take() else { return };
+        let processor = self.processor.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                tracing::debug!("ImageKit processing cancelled; cleaning up in the background");
+                runtime.spawn(async move {
+                    match pending {
+                        Pending::InFlight { folder, name, path } => {
+                            processor.cleanup_lost_upload(&folder, &name, &path).await
+                        }
+                        Pending::Uploaded(r) => processor.cleanup(&r).await,
+                    };
+                });
+            }
+            Err(_) => {
+                let r = match pending {
+                    Pending::InFlight { path, .. } => {
+                        UploadedRef { file_id: FileId::default(), file_path: path }
+                    }
+                    Pending::Uploaded(r) => r,
+                };
+                if processor.options.keep_uploads {
+                    processor.emit(ProcessorEvent::Kept(r));
+                    return;
+                }
+                tracing::warn!(
+                    file_path = %r.file_path,
+                    "ImageKit processing dropped outside a Tokio runtime; the upload may remain"
+                );
+                processor.emit(ProcessorEvent::CleanupFailed(r));
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::client::ImageKit;
+use crate::client::{ImageKit, RetryMode};
 use crate::error::{Error, Result};
 use crate::files::{JobStatus, PurgeRequestId};
 
@@ -30,7 +30,10 @@ impl ImageKit {
             return Err(Error::invalid(OP, "the URL must be a full http(s) URL"));
         }
         let api = self.api_url(OP, &["v1", "files", "purge"])?;
-        Ok(self.api_json::<R>(OP, Method::POST, api, Some(json!({"url": url}))).await?.request_id)
+        Ok(self
+            .api_json::<R>(OP, RetryMode::Idempotent, Method::POST, api, Some(json!({"url": url})))
+            .await?
+            .request_id)
     }
 
     /// The state of a purge request.
@@ -44,6 +47,6 @@ impl ImageKit {
             status: JobStatus,
         }
         let api = self.api_url(OP, &["v1", "files", "purge", request_id.as_ref()])?;
-        Ok(self.api_json::<R>(OP, Method::GET, api, None).await?.status)
+        Ok(self.api_json::<R>(OP, RetryMode::Idempotent, Method::GET, api, None).await?.status)
     }
 }

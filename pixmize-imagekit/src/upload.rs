@@ -68,8 +68,12 @@ pub struct FileSource(Source);
 enum Source {
     Bytes(Bytes),
     Path(PathBuf),
-    OneShot { body: Arc<Mutex<Option<ByteStream>>>, len: Option<u64> },
-    Base64(String),
+    OneShot {
+        body: Arc<Mutex<Option<ByteStream>>>,
+        len: Option<u64>,
+    },
+    /// Kept as `Bytes` so that each attempt shares it instead of copying.
+    Base64(Bytes),
     Url(String),
 }
 
@@ -124,10 +128,11 @@ impl FileSource {
         FileSource(Source::OneShot { body: Arc::new(Mutex::new(Some(Box::pin(stream)))), len })
     }
 
-    /// Base64 data, or a `data:` URI, sent as a text field.
+    /// Base64 data, or a `data:` URI, sent as a text field. The string is
+    /// taken over, not copied, and every attempt shares it.
     #[must_use]
     pub fn base64(data: impl Into<String>) -> FileSource {
-        FileSource(Source::Base64(data.into()))
+        FileSource(Source::Base64(Bytes::from(data.into())))
     }
 
     /// A public `http(s)` URL that ImageKit downloads (it must answer
@@ -919,6 +924,28 @@ impl ImageKit {
         }
     }
 
+    /// [`ImageKit::upload`] with the status, request id and rate-limit
+    /// headers of the answer the file came from (for an upload recovered
+    /// after a lost answer, see [`UploadedFile::recovered`], the answer of
+    /// the lookup that found it).
+    ///
+    /// ```no_run
+    /// use pixmize_imagekit::{FileSource, ImageKit, UploadRequest};
+    /// # async fn run(ik: ImageKit) -> pixmize_imagekit::Result<()> {
+    /// let up = ik.upload_with_response(UploadRequest::new(FileSource::path("a.jpg"), "a.jpg")).await?;
+    /// println!("{} (request {:?})", up.value.file_id, up.meta.request_id);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ImageKit::upload`].
+    pub async fn upload_with_response(
+        &self,
+        request: UploadRequest,
+    ) -> Result<crate::Response<UploadedFile>> {
+        crate::Response::of(OP, self.upload(request)).await
+    }
+
     /// Looks for the file an earlier attempt of this upload may have stored.
     async fn find_uploaded(
         &self,
@@ -973,7 +1000,9 @@ async fn file_part(file: &FileSource, file_name: &str) -> Result<Part> {
             };
             part.file_name(file_name.to_owned()).mime_str(mime_from_name(file_name))
         }
-        Source::Base64(s) => return Ok(Part::text(s.clone())),
+        // A part without a file name or type is a text field, as
+        // `Part::text` makes, but shares the bytes instead of copying them.
+        Source::Base64(b) => return Ok(Part::stream_with_length(b.clone(), b.len() as u64)),
         Source::Url(u) => return Ok(Part::text(u.clone())),
     };
     part.map_err(|_| Error::invalid(OP, "bad MIME type"))

@@ -26,6 +26,7 @@ use url::Url;
 
 use crate::client::{ImageKit, base_url, unix_secs};
 use crate::error::{Error, Result};
+use crate::responsive::{ResponsiveImageAttributes, ResponsiveOptions};
 
 /// The expiry ImageKit assumes when a signed URL has no `ik-t`.
 pub const NO_EXPIRY: u64 = 9_999_999_999;
@@ -162,6 +163,32 @@ impl UrlBuilder<'_> {
     /// See [`ImageKit::url_with`].
     pub fn build(&self) -> Result<String> {
         self.client.url_with(&self.options)
+    }
+
+    /// Responsive `<img>` attributes for this URL, as the official SDKs'
+    /// `getResponsiveImageAttributes`: every candidate URL is this one with
+    /// a last step `w-<width>,c-at_max` (never upscaled), signed as this
+    /// builder signs. See [`ResponsiveOptions`] for how widths are picked.
+    ///
+    /// ```
+    /// use pixmize_imagekit::{ImageKit, ResponsiveOptions};
+    /// let ik = ImageKit::builder().url_endpoint("https://ik.imagekit.io/demo").build()?;
+    /// let img = ik.url("sample.jpg").responsive(&ResponsiveOptions::new().width(400))?;
+    /// assert_eq!(img.src, "https://ik.imagekit.io/demo/sample.jpg?tr=w-828,c-at_max");
+    /// assert_eq!(
+    ///     img.src_set.as_deref(),
+    ///     Some("https://ik.imagekit.io/demo/sample.jpg?tr=w-640,c-at_max 1x, \
+    ///           https://ik.imagekit.io/demo/sample.jpg?tr=w-828,c-at_max 2x")
+    /// );
+    /// assert_eq!((img.sizes, img.width), (None, Some(400)));
+    /// # Ok::<(), pixmize_imagekit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ImageKit::url_with`]; [`Error::InvalidArgument`] without
+    /// device breakpoints or with a zero breakpoint.
+    pub fn responsive(&self, options: &ResponsiveOptions) -> Result<ResponsiveImageAttributes> {
+        crate::responsive::attributes(self.client, &self.options, options, self.client.now())
     }
 
     /// Builds the URL as if the clock showed `now` (for expiring URLs).

@@ -475,6 +475,19 @@ async fn list_search_sort_and_paginate() {
     assert_eq!(paths, ["/gallery", "/other"]);
     let e = ik.list_files(&ListQuery::new().search("size <")).await.unwrap_err();
     assert!(e.api().unwrap().message.contains("searchQuery"), "{e}");
+    // Hostile dates are a 400, not a panic in the emulator (which used to
+    // hand `1e30` seconds to `Duration::from_secs_f64`).
+    for bad in [
+        r#"createdAt > "2024-01-01T00:00:1e30""#,
+        r#"updatedAt < "99999999999999999999-01-01""#,
+        r#"createdAt > "2024-01-01T9223372036854775807:00""#,
+        r#"createdAt > "99999999999999999999d""#,
+    ] {
+        let e = ik.list_files(&ListQuery::new().search(bad)).await.unwrap_err();
+        assert_eq!(e.status().unwrap().as_u16(), 400, "{bad}");
+        assert!(e.api().unwrap().message.contains("invalid date"), "{bad}: {e}");
+    }
+    assert_eq!(ik.list_files(&ListQuery::new().path("/other")).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -783,4 +796,124 @@ async fn large_files_stream_from_disk() {
         .await
         .unwrap_err();
     assert_eq!(e.status().unwrap().as_u16(), 400);
+    assert!(e.api().unwrap().message.contains("File size exceeds"), "{e}");
+    // A body over twice the limit (and over 1 MiB) is not read into memory;
+    // it used to be read as empty, answering "missing file" instead.
+    let e = small
+        .client()
+        .unwrap()
+        .upload(UploadRequest::new(FileSource::bytes(vec![7u8; 3 << 20]), "huge.bin"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().unwrap().as_u16(), 400, "{e}");
+    assert!(e.api().unwrap().message.contains("File size exceeds"), "{e}");
+    let log = small.requests();
+    let last = log.last().unwrap();
+    assert_eq!((last.status, last.body_size > 3 << 20), (400, true));
+    assert!(small.files().is_empty());
+    // Elsewhere than the upload API, a 413.
+    let r = reqwest::Client::new()
+        .post(format!("{}v1/files/addTags", small.api_base()))
+        .body(vec![b' '; 3 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+#[tokio::test]
+async fn lost_answers_never_duplicate_work() {
+    use pixmize_imagekit::emulator::{Fault, FaultRoute};
+    let (emu, ik) = setup().await;
+    ik.upload(
+        UploadRequest::new(FileSource::bytes(png(4, 4)), "a.png")
+            .use_unique_file_name(false)
+            .folder("/src"),
+    )
+    .await
+    .unwrap();
+    // A bulk copy is handled, then its answer is lost: no second job.
+    emu.inject(Fault::status_after_handling(502).on(FaultRoute::PathPrefix("/v1/bulkJobs".into())));
+    let e = ik.copy_folder("/src", "/dst", false).await.unwrap_err();
+    assert_eq!((e.status().unwrap().as_u16(), e.api().unwrap().attempts), (502, 1));
+    let copies: Vec<_> =
+        emu.files().into_iter().filter(|f| f.file_path.starts_with("/dst/")).collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].versions, 1, "copied once, not twice (a second copy adds a version)");
+    let posts = emu.requests().iter().filter(|r| r.path.starts_with("/v1/bulkJobs")).count();
+    assert_eq!(posts, 1);
+
+    // A folder creation whose answer is lost is retried and succeeds.
+    emu.inject(Fault::status_after_handling(500).on(FaultRoute::PathPrefix("/v1/folder".into())));
+    ik.create_folder("made", "/").await.unwrap();
+    let folders = ik.list_files(&ListQuery::new().kind(ListType::Folder)).await.unwrap();
+    assert!(folders.iter().filter_map(|a| a.as_folder()).any(|f| f.folder_path == "/made"));
+
+    // A field creation whose answer is lost returns the field it made.
+    emu.inject(
+        Fault::status_after_handling(503)
+            .on(FaultRoute::PathPrefix("/v1/customMetadataFields".into())),
+    );
+    let f = ik
+        .create_custom_metadata_field("sku", "SKU", &FieldSchema::new(FieldType::Text))
+        .await
+        .unwrap();
+    let all = ik.list_custom_metadata_fields(false, None).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, f.id);
+
+    // A delete whose answer is lost is retried and succeeds.
+    let id = copies[0].file_id.clone();
+    emu.inject(Fault::drop_after_handling().on(FaultRoute::PathPrefix("/v1/files/".into())));
+    ik.delete_file(&id).await.unwrap();
+    assert!(emu.files().iter().all(|f| f.file_id != id));
+}
+
+#[tokio::test]
+async fn typed_account_resources() {
+    use pixmize_imagekit::{NamedTransformation, Origin, OriginType, SavedExtension, UrlEndpoint};
+    let (_emu, ik) = setup().await;
+    let origin = ik
+        .create_resource_typed(
+            &Origin::new(OriginType::WebFolder, "site").with("baseUrl", "https://example.com"),
+        )
+        .await
+        .unwrap();
+    let oid = origin.id.clone().unwrap();
+    assert_eq!(
+        (origin.kind.clone(), origin.extra["baseUrl"].as_str()),
+        (OriginType::WebFolder, Some("https://example.com"))
+    );
+    let mut endpoint = UrlEndpoint::new("products", "products");
+    endpoint.origins = vec![oid.clone()];
+    let endpoint = ik.create_resource_typed(&endpoint).await.unwrap();
+    assert_eq!(
+        ik.list_resources_typed::<UrlEndpoint>().await.unwrap(),
+        std::slice::from_ref(&endpoint)
+    );
+    let eid = endpoint.id.clone().unwrap();
+    let mut changed = endpoint.clone();
+    changed.description = "all products".into();
+    let updated = ik.update_resource_typed(&eid, &changed).await.unwrap();
+    assert_eq!(
+        (updated.description.as_str(), updated.origins.as_slice()),
+        ("all products", [oid].as_slice())
+    );
+    let got: UrlEndpoint = ik.get_resource_typed(&eid).await.unwrap();
+    assert_eq!(got, updated);
+
+    let ext = ik
+        .create_resource_typed(&SavedExtension::new(
+            "bg",
+            "remove it",
+            json!({"name": "remove-bg"}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(ext.config["name"], "remove-bg");
+    let named =
+        ik.create_resource_typed(&NamedTransformation::new("thumb", "w-16,h-16")).await.unwrap();
+    assert_eq!(named.enabled, Some(true));
+    assert_eq!(ik.list_resources_typed::<NamedTransformation>().await.unwrap().len(), 1);
+    assert_eq!(ik.list_resources_typed::<Origin>().await.unwrap().len(), 1);
 }

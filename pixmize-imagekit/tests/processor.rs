@@ -241,3 +241,111 @@ async fn needs_a_url_endpoint_and_a_key() {
         .unwrap();
     assert!(matches!(ImageKitProcessor::new(ik), Err(Error::Config(_))));
 }
+
+/// A processor whose events also go to a channel, so a test can wait for
+/// one without sleeping.
+fn with_channel(
+    p: ImageKitProcessor,
+) -> (ImageKitProcessor, tokio::sync::mpsc::UnboundedReceiver<ProcessorEvent>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (
+        p.on_event(move |e| {
+            let _ = tx.send(e.clone());
+        }),
+        rx,
+    )
+}
+
+/// The next event, with a generous bound so that a bug fails the test
+/// instead of hanging it (nothing is timed: the event comes as soon as the
+/// emulator answers).
+async fn next_event(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<ProcessorEvent>,
+) -> ProcessorEvent {
+    tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        .await
+        .expect("no event within 60 s")
+        .expect("the hook was dropped")
+}
+
+#[tokio::test]
+async fn cancelled_after_the_upload_still_deletes_it() {
+    let (emu, p, _) = setup(ProcessorOptions::default()).await;
+    let (p, mut rx) = with_channel(p);
+    // The fetch never answers, so the future is still running after the
+    // upload; the test cancels it right after the `Uploaded` event.
+    emu.inject(Fault::stall().on(FaultRoute::Cdn));
+    let uploaded = {
+        let process = p.process_detailed(job("w-8"));
+        tokio::select! {
+            r = process => panic!("process finished: {r:?}"),
+            e = rx.recv() => match e {
+                Some(ProcessorEvent::Uploaded(r)) => r,
+                other => panic!("{other:?}"),
+            },
+        }
+        // `process` is dropped here: cancelled.
+    };
+    assert_eq!(emu.files().len(), 1, "stored before the cancellation");
+    assert_eq!(next_event(&mut rx).await, ProcessorEvent::Deleted(uploaded.clone()));
+    assert!(emu.files().is_empty(), "the guard deleted the upload");
+    let deletes: Vec<_> = emu.requests().into_iter().filter(|r| r.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].path, format!("/v1/files/{}", uploaded.file_id));
+    assert_eq!(deletes[0].status, 204);
+}
+
+#[tokio::test]
+async fn cancelled_while_the_upload_is_in_flight_finds_and_deletes_it() {
+    let (emu, p, _) = setup(ProcessorOptions::default()).await;
+    let (p, mut rx) = with_channel(p);
+    // The emulator stores the upload and never answers: cancel exactly
+    // between "stored" and "answered".
+    emu.inject(Fault::stall_after_handling().on(FaultRoute::Upload));
+    {
+        let process = p.process_detailed(job("w-8"));
+        tokio::select! {
+            r = process => panic!("process finished: {r:?}"),
+            () = emu.wait_for(|e| e.files().len() == 1) => {}
+        }
+    }
+    let stored = emu.files().remove(0);
+    // The guard looked the file up by its path and deleted it.
+    let found = match next_event(&mut rx).await {
+        ProcessorEvent::Uploaded(r) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(found.file_id, stored.file_id.as_str());
+    assert_eq!(next_event(&mut rx).await, ProcessorEvent::Deleted(found));
+    assert!(emu.files().is_empty());
+}
+
+#[test]
+fn dropped_outside_a_runtime_reports_the_upload() {
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (emu, p, events) = rt.block_on(setup(ProcessorOptions::default()));
+    let (p, mut rx) = with_channel(p);
+    let events_seen = events;
+    emu.inject(Fault::stall().on(FaultRoute::Cdn));
+    let mut process = Box::pin(p.process_detailed(job("w-8")));
+    let uploaded = rt.block_on(async {
+        tokio::select! {
+            r = &mut process => panic!("process finished: {r:?}"),
+            e = rx.recv() => match e {
+                Some(ProcessorEvent::Uploaded(r)) => r,
+                other => panic!("{other:?}"),
+            },
+        }
+    });
+    // Outside `block_on` there is no current runtime: nothing can be sent,
+    // so the hook is told which file remains.
+    drop(process);
+    assert_eq!(rx.try_recv().unwrap(), ProcessorEvent::CleanupFailed(uploaded.clone()));
+    let files = emu.files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].file_id, uploaded.file_id.as_str());
+    assert!(events_seen.lock().unwrap().is_empty(), "the channel hook replaced the first one");
+    drop(emu);
+    drop(rt);
+}

@@ -294,3 +294,145 @@ fn options_struct_builds_the_same_url() {
         "https://ik.imagekit.io/demo/tr:w-300,h-200/sdk-testing-files/future-search.png?version=2.0&ik-s=dd1ee8f83d019bc59fd57a5fc4674a11eb8a3496"
     );
 }
+
+/// The official SDKs' `getResponsiveImageAttributes` vectors
+/// (imagekit-javascript `test/getResponsiveImageAttributes.test.js`).
+#[test]
+fn responsive_image_attributes_match_the_sdk() {
+    use pixmize_imagekit::{ResponsiveImageAttributes, ResponsiveOptions};
+    let ik = ImageKit::builder().url_endpoint("https://ik.imagekit.io/demo").build().unwrap();
+    let u = |tr: &str| format!("https://ik.imagekit.io/demo/sample.jpg?tr={tr}");
+    let set = |items: &[(&str, &str)]| {
+        items.iter().map(|(tr, d)| format!("{} {d}", u(tr))).collect::<Vec<_>>().join(", ")
+    };
+    let widths = |ws: &[u32]| -> String {
+        let items: Vec<(String, String)> =
+            ws.iter().map(|w| (format!("w-{w},c-at_max"), format!("{w}w"))).collect();
+        let refs: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        set(&refs)
+    };
+    let devices = [640, 750, 828, 1080, 1200, 1920, 2048, 3840];
+    let attrs = |src: String, src_set: String, sizes: Option<&str>, width: Option<u32>| {
+        (src, Some(src_set), sizes.map(str::to_owned), width)
+    };
+    let got = |a: ResponsiveImageAttributes| (a.src, a.src_set, a.sizes, a.width);
+
+    // Bare minimum, and sizes = 100vw: the device breakpoints.
+    for o in [ResponsiveOptions::new(), ResponsiveOptions::new().sizes("100vw")] {
+        assert_eq!(
+            got(ik.url("sample.jpg").responsive(&o).unwrap()),
+            attrs(u("w-3840,c-at_max"), widths(&devices), Some("100vw"), None)
+        );
+    }
+    // Width only: 1x and 2x.
+    assert_eq!(
+        got(ik.url("sample.jpg").responsive(&ResponsiveOptions::new().width(400)).unwrap()),
+        attrs(
+            u("w-828,c-at_max"),
+            set(&[("w-640,c-at_max", "1x"), ("w-828,c-at_max", "2x")]),
+            None,
+            Some(400)
+        )
+    );
+    // Custom breakpoints.
+    let o = ResponsiveOptions::new().device_breakpoints([200, 400, 800]).image_breakpoints([100]);
+    assert_eq!(
+        got(ik.url("sample.jpg").responsive(&o).unwrap()),
+        attrs(u("w-800,c-at_max"), widths(&[200, 400, 800]), Some("100vw"), None)
+    );
+    // Caller transformations are kept in front.
+    assert_eq!(
+        got(ik
+            .url("sample.jpg")
+            .raw_transformation("h-300")
+            .responsive(&ResponsiveOptions::new().width(500))
+            .unwrap()),
+        attrs(
+            u("h-300:w-1080,c-at_max"),
+            set(&[("h-300:w-640,c-at_max", "1x"), ("h-300:w-1080,c-at_max", "2x")]),
+            None,
+            Some(500)
+        )
+    );
+    // Sizes and width: sizes wins, width is passed through.
+    let mut w = vec![384];
+    w.extend(devices);
+    assert_eq!(
+        got(ik
+            .url("sample.jpg")
+            .responsive(&ResponsiveOptions::new().sizes("50vw").width(600))
+            .unwrap()),
+        attrs(u("w-3840,c-at_max"), widths(&w), Some("50vw"), Some(600))
+    );
+    // 33vw prunes below 640 × 0.33.
+    let mut w = vec![256, 384];
+    w.extend(devices);
+    let sizes = "(min-width: 800px) 33vw, 100vw";
+    assert_eq!(
+        got(ik.url("sample.jpg").responsive(&ResponsiveOptions::new().sizes(sizes)).unwrap()),
+        attrs(u("w-3840,c-at_max"), widths(&w), Some(sizes), None)
+    );
+    // Query parameters and path position.
+    let a = ik
+        .url("sample.jpg")
+        .raw_transformation("h-300:e-bgremove")
+        .query("key", "value")
+        .position(TransformationPosition::Path)
+        .responsive(&ResponsiveOptions::new().width(450))
+        .unwrap();
+    let p = |tr: &str| format!("https://ik.imagekit.io/demo/tr:{tr}/sample.jpg?key=value");
+    assert_eq!(a.src, p("h-300:e-bgremove:w-1080,c-at_max"));
+    assert_eq!(
+        a.src_set.unwrap(),
+        format!(
+            "{} 1x, {} 2x",
+            p("h-300:e-bgremove:w-640,c-at_max"),
+            p("h-300:e-bgremove:w-1080,c-at_max")
+        )
+    );
+    // Every candidate is signed when the builder signs.
+    let signed = demo()
+        .url("sample.jpg")
+        .signed(true)
+        .responsive(&ResponsiveOptions::new().width(10))
+        .unwrap();
+    assert!(signed.src_set.unwrap().split(", ").all(|c| c.contains("&ik-s=")));
+    // No device breakpoints: an error, not a broken URL.
+    let e = ik.url("sample.jpg").responsive(&ResponsiveOptions::new().device_breakpoints([]));
+    assert!(matches!(e, Err(Error::InvalidArgument { .. })));
+}
+
+#[test]
+fn text_layers_switch_to_base64_when_needed() {
+    use pixmize_core::transform::Params;
+    use pixmize_imagekit::overlay;
+    let ik = ImageKit::builder().url_endpoint("https://ik.imagekit.io/demo").build().unwrap();
+    let t: Transformation =
+        [Params::new().layer(overlay::text_layer("Let's use ©, ®, ™, etc").unwrap())]
+            .into_iter()
+            .collect();
+    let url = ik
+        .url("/medium_cafe_B1iTdD0C.jpg")
+        .transformation(&t)
+        .position(TransformationPosition::Path)
+        .build()
+        .unwrap();
+    assert_eq!(
+        url,
+        "https://ik.imagekit.io/demo/tr:l-text,ie-TGV0J3MgdXNlIMKpLCDCriwg4oSiLCBldGM%3D,l-end/medium_cafe_B1iTdD0C.jpg"
+    );
+    let t: Transformation =
+        [Params::new().layer(overlay::image_layer("/customer_logo/nykaa.png").unwrap())]
+            .into_iter()
+            .collect();
+    let url = ik
+        .url("/medium_cafe_B1iTdD0C.jpg")
+        .transformation(&t)
+        .position(TransformationPosition::Path)
+        .build()
+        .unwrap();
+    assert_eq!(
+        url,
+        "https://ik.imagekit.io/demo/tr:l-image,i-customer_logo@@nykaa.png,l-end/medium_cafe_B1iTdD0C.jpg"
+    );
+}

@@ -61,8 +61,13 @@
 //!   report `Pending` on their first status query, then `Completed`.
 //! * **Faults**: [`EmulatorHandle::inject`] makes the next N requests
 //!   matching a route answer a chosen status (before or after handling
-//!   them), a 429 with the rate-limit headers, wait, or drop the
-//!   connection (before or after handling).
+//!   them), a 429 with the rate-limit headers, wait, drop the connection
+//!   or never answer (before or after handling).
+//!   [`EmulatorHandle::wait_for`] lets a test act at an exact point (for
+//!   example cancel a call once its upload is stored).
+//! * **Sizes**: an upload over [`Emulator::max_upload_bytes`] gets
+//!   ImageKit's 400 with a size message, even when the body is too large to
+//!   be read (it is drained, not kept); other routes answer 413.
 //! * **Request log**: [`EmulatorHandle::requests`] gives every request's
 //!   method, path, query, headers (the `Authorization` value redacted) and
 //!   body size, with the status answered.
@@ -145,6 +150,14 @@ pub enum FaultAction {
     /// Handle the request (its effects happen), then close the connection
     /// without answering.
     DropAfterHandling,
+    /// Never answer and never handle: the request hangs until the client
+    /// gives up (a timeout, a cancelled future).
+    Stall,
+    /// Handle the request (its effects happen and it is logged, with
+    /// status 0), then never answer: the answer hangs until the client
+    /// gives up. With [`EmulatorHandle::wait_for`], a test can cancel a
+    /// call exactly between "stored" and "answered".
+    StallAfterHandling,
 }
 
 /// A fault to inject into the next `times` matching requests.
@@ -203,6 +216,18 @@ impl Fault {
     #[must_use]
     pub fn drop_after_handling() -> Fault {
         Fault::new(FaultAction::DropAfterHandling)
+    }
+
+    /// Never answer, without handling.
+    #[must_use]
+    pub fn stall() -> Fault {
+        Fault::new(FaultAction::Stall)
+    }
+
+    /// Handle, then never answer.
+    #[must_use]
+    pub fn stall_after_handling() -> Fault {
+        Fault::new(FaultAction::StallAfterHandling)
     }
 
     /// Only on this route.
@@ -309,10 +334,17 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     faults: Mutex<Vec<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
+    /// Bumped after every request is logged, for [`EmulatorHandle::wait_for`].
+    changes: tokio::sync::watch::Sender<u64>,
     pub(crate) http: reqwest::Client,
 }
 
 impl Shared {
+    fn push_log(&self, entry: LoggedRequest) {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(entry);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -416,6 +448,7 @@ impl Emulator {
             store: Mutex::new(Store::default()),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            changes: tokio::sync::watch::Sender::new(0),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(8))
                 .build()
@@ -529,6 +562,37 @@ impl EmulatorHandle {
     #[must_use]
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Waits until `condition` holds, checking it now and after each
+    /// request the emulator finishes handling (and each
+    /// [`FaultAction::StallAfterHandling`]). For tests that must act at an
+    /// exact point, such as "the upload is stored but not answered", with
+    /// no sleeping or polling.
+    ///
+    /// ```
+    /// # async fn run() -> pixmize_imagekit::Result<()> {
+    /// use pixmize_imagekit::emulator::Emulator;
+    /// let emu = Emulator::start().await?;
+    /// let ik = emu.client()?;
+    /// let listing = tokio::spawn(async move { ik.list_files(&Default::default()).await });
+    /// emu.wait_for(|e| !e.requests().is_empty()).await;
+    /// assert_eq!(emu.requests()[0].path, "/v1/files");
+    /// # listing.await.unwrap()?; Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub async fn wait_for(&self, condition: impl Fn(&EmulatorHandle) -> bool) {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if condition(self) {
+                return;
+            }
+            // The sender lives as long as `self`.
+            if changes.changed().await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Forgets the requests so far.
@@ -720,9 +784,17 @@ async fn dispatch(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, shared.max_upload_bytes.saturating_mul(2).max(1 << 20))
-        .await
-        .unwrap_or_default();
+    // Base64 and multipart framing make a body larger than its file: a
+    // body over twice the upload limit cannot hold an acceptable file.
+    let body = read_body(body, shared.max_upload_bytes.saturating_mul(2).max(1 << 20)).await;
+    let (body, body_size) = match body {
+        BodyRead::Whole(b) => {
+            let n = b.len();
+            (Ok(b), n)
+        }
+        BodyRead::TooLarge(n) => (Err(true), n),
+        BodyRead::Broken(n) => (Err(false), n),
+    };
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     let route = if path == "/api/v1/files/upload" || path == "/api/v2/files/upload" {
@@ -750,9 +822,29 @@ async fn dispatch(
                 (k.as_str().to_owned(), v)
             })
             .collect(),
-        body_size: body.len(),
+        body_size,
         status: 0,
         fault: None,
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(too_large) => {
+            // Answered before any fault is used up: the request never
+            // reached a handler.
+            let response = if !too_large {
+                error(StatusCode::BAD_REQUEST, "The request body could not be read")
+            } else if route == Route::Upload {
+                // ImageKit answers an oversized upload with a 400 and this
+                // message, as the upload handler does for a file just over
+                // the limit.
+                error(StatusCode::BAD_REQUEST, UPLOAD_TOO_LARGE)
+            } else {
+                error(StatusCode::PAYLOAD_TOO_LARGE, "Request entity too large")
+            };
+            entry.status = response.status().as_u16();
+            shared.push_log(entry);
+            return response;
+        }
     };
     let fault = {
         let mut faults = shared.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -815,6 +907,15 @@ async fn dispatch(
             kill = true;
             error_status(500)
         }
+        Some(FaultAction::Stall) => {
+            shared.push_log(entry);
+            return std::future::pending().await;
+        }
+        Some(FaultAction::StallAfterHandling) => {
+            let _ = handle(&shared, route, req).await;
+            shared.push_log(entry);
+            return std::future::pending().await;
+        }
         None => handle(&shared, route, req).await,
     };
     let mut response = response;
@@ -829,11 +930,41 @@ async fn dispatch(
         h.insert("x-ratelimit-reset", HeaderValue::from_static("0"));
     }
     entry.status = if kill { 0 } else { response.status().as_u16() };
-    shared.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(entry);
+    shared.push_log(entry);
     if kill {
         conn.0.store(true, Ordering::SeqCst);
     }
     response
+}
+
+/// The answer to an upload over [`Emulator::max_upload_bytes`].
+pub(crate) const UPLOAD_TOO_LARGE: &str = "File size exceeds the upload limit of your plan";
+
+enum BodyRead {
+    /// The whole body.
+    Whole(Bytes),
+    /// Longer than the limit: read to its end (so that the client, still
+    /// sending, gets the answer instead of a reset) but not kept.
+    TooLarge(usize),
+    /// The connection broke after this many bytes.
+    Broken(usize),
+}
+
+async fn read_body(body: Body, limit: usize) -> BodyRead {
+    use futures_util::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut buf = bytes::BytesMut::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return BodyRead::Broken(total) };
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if !buf.is_empty() {
+            buf = bytes::BytesMut::new();
+        }
+    }
+    if total > limit { BodyRead::TooLarge(total) } else { BodyRead::Whole(buf.freeze()) }
 }
 
 async fn handle(shared: &Arc<Shared>, route: Route, req: Req) -> Response {
@@ -925,7 +1056,10 @@ pub(crate) fn iso8601(t: SystemTime) -> String {
     )
 }
 
-/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z]` (UTC).
+/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z]` (UTC), years
+/// 0000–9999. The text comes from search queries, so every field is
+/// range-checked and nothing can overflow or panic (`T00:00:1e30` is
+/// refused, not handed to `Duration::from_secs_f64`).
 pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let s = s.trim().trim_end_matches('Z');
     let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
@@ -933,19 +1067,26 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let y: i64 = dp.next()?.parse().ok()?;
     let m: i64 = dp.next()?.parse().ok()?;
     let d: i64 = dp.next()?.parse().ok()?;
-    if dp.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if dp.next().is_some() || !(0..=9999).contains(&y) {
         return None;
     }
     let mut tp = time.split(':');
     let h: i64 = tp.next()?.parse().ok()?;
     let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let sec: f64 = tp.next().unwrap_or("0").parse().ok()?;
-    let days = crate::client::days_from_civil(y, m, d);
-    let total = days * 86_400 + h * 3600 + mi * 60;
+    // 60 admits a leap second.
+    if tp.next().is_some() || !(0..=23).contains(&h) || !(0..=59).contains(&mi) {
+        return None;
+    }
+    if !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    let days = crate::client::days_from_civil(y, m, d)?;
+    let total = days.checked_mul(86_400)?.checked_add(h * 3600 + mi * 60)?;
     let total = u64::try_from(total).ok()?;
-    Some(
-        SystemTime::UNIX_EPOCH + Duration::from_secs(total) + Duration::from_secs_f64(sec.max(0.0)),
-    )
+    SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_secs(total))?
+        .checked_add(Duration::try_from_secs_f64(sec).ok()?)
 }
 
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -975,6 +1116,32 @@ mod tests {
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_582_934_400))
         );
         assert_eq!(parse_iso8601("2020-13-01"), None);
+    }
+
+    #[test]
+    fn hostile_dates_are_refused_without_panicking() {
+        // Each reached `Duration::from_secs_f64` or overflowed an `i64`.
+        for bad in [
+            "2024-01-01T00:00:1e30",
+            "2024-01-01T00:00:-1",
+            "2024-01-01T00:00:NaN",
+            "2024-01-01T00:00:inf",
+            "2024-01-01T9223372036854775807:00",
+            "2024-01-01T00:9223372036854775807",
+            "2024-01-01T24:00",
+            "9223372036854775807-01-01",
+            "-9223372036854775808-01-01",
+            "10000-01-01",
+            "2024-01-01T00:00:00:00",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_iso8601("2024-01-01T00:00:60"),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_260))
+        );
+        assert!(parse_iso8601("9999-12-31T23:59:59.999Z").is_some());
+        assert_eq!(parse_iso8601("1969-12-31"), None, "before the epoch");
     }
 
     #[test]

@@ -264,6 +264,13 @@ const FIELDS: &[&str] = &[
 fn check_fields(e: &Expr) -> Result<(), String> {
     match e {
         Expr::Or(v) | Expr::And(v) => v.iter().try_for_each(check_fields),
+        Expr::Cmp { field, value: Val::Str(v), .. }
+            if (field == "createdAt" || field == "updatedAt")
+                && parse_iso8601(v).is_none()
+                && relative_secs(v).is_none() =>
+        {
+            Err(format!("invalid date `{v}` for `{field}`"))
+        }
         Expr::Cmp { field, .. } | Expr::Exists { field, .. } => {
             if FIELDS.contains(&field.as_str())
                 || field.starts_with("customMetadata.")
@@ -335,6 +342,11 @@ fn time_of(s: &str, now: SystemTime) -> Option<SystemTime> {
     if let Some(t) = parse_iso8601(s) {
         return Some(t);
     }
+    now.checked_sub(Duration::from_secs(relative_secs(s)?))
+}
+
+/// The seconds of a relative `7d`/`2h`/`3w`/`1m`/`1y`, if it is one.
+fn relative_secs(s: &str) -> Option<u64> {
     let s = s.trim();
     let (n, unit) = s.split_at(s.len().checked_sub(1)?);
     let n: u64 = n.trim().parse().ok()?;
@@ -346,7 +358,7 @@ fn time_of(s: &str, now: SystemTime) -> Option<SystemTime> {
         "y" => 365 * 86_400,
         _ => return None,
     };
-    now.checked_sub(Duration::from_secs(n.checked_mul(secs)?))
+    n.checked_mul(secs)
 }
 
 fn cmp_num(a: f64, op: &str, b: f64) -> bool {

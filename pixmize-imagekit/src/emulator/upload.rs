@@ -289,7 +289,7 @@ async fn upload(
         return Err(bad("The file is empty"));
     }
     if bytes.len() > shared.max_upload_bytes {
-        return Err(bad("File size exceeds the upload limit of your plan"));
+        return Err(bad(super::UPLOAD_TOO_LARGE));
     }
     if let Some(t) = pre {
         let stripped = super::cdn::strip_cloud_only(&t).0;
