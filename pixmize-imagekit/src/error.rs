@@ -193,7 +193,8 @@ pub struct ApiError {
     /// The rate-limit headers of the response.
     pub rate_limit: Option<RateLimit>,
     /// How long the server asked to wait (`retry-after-ms`, `Retry-After`
-    /// or, on a 429, `X-RateLimit-Reset`).
+    /// or, on a 429, `X-RateLimit-Reset`); a value too large for a
+    /// [`Duration`] reads as [`Duration::MAX`].
     pub retry_after: Option<Duration>,
     /// How many attempts were made (1 when the request was not retried).
     pub attempts: u32,
