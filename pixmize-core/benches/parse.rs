@@ -1,6 +1,6 @@
 //! Parsing and printing transformations: a typical short chain, a long one
 //! (13 steps with layers, a conditional, expressions and effects) and a huge
-//! one (the long chain 200 times, about 90 KB).
+//! one (the long chain 200 times, about 114 KB).
 //!
 //! `cargo bench -p pixmize-core --bench parse`. Throughput is in bytes of
 //! the input; transformations per second are 1 / time per iteration.
