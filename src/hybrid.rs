@@ -111,19 +111,57 @@ pub trait CloudProcessor: Send + Sync {
     /// Whether every upload is deleted as soon as processing has finished.
     fn deletes_after_processing(&self) -> bool;
 
-    /// Runs `job` for `user` (who may own the upload's folder).
+    /// Runs `job` for `user` (who may own the upload's folder), under the
+    /// policy's `allow`.
+    ///
+    /// The [`Allow`] is the proof that the policy permitted this transfer:
+    /// only [`Policy::decide`] makes one, so no caller — the router or any
+    /// other code — can reach a cloud processor without having asked the
+    /// policy. Implementations must refuse an `allow` whose recipient is
+    /// not [`recipient`](CloudProcessor::recipient) (see [`check_allow`]),
+    /// and must carry out its obligations they are responsible for
+    /// (deletion after processing).
+    ///
+    /// ```compile_fail
+    /// # async fn f(cloud: &pixmize::ImageKitCloud, job: pixmize::engine::Job) {
+    /// use pixmize::CloudProcessor;
+    /// // Without an `Allow` from `Policy::decide` there is no call to make.
+    /// cloud.process_for(job, None).await;
+    /// # }
+    /// ```
     ///
     /// # Errors
-    /// The processor's error.
+    /// The processor's error, or [`pixmize_core::Error::Backend`] when
+    /// `allow` is for another recipient.
     async fn process_for(
         &self,
+        allow: &Allow,
         job: Job,
         user: Option<&str>,
     ) -> Result<Processed, pixmize_core::Error>;
 }
 
-/// The only way the router reaches a cloud processor: it needs an
-/// [`Allow`] from the policy, which only [`Policy::decide`] can make.
+/// Checks that `allow` permits sending to `recipient`, for
+/// [`CloudProcessor::process_for`] implementations.
+///
+/// # Errors
+/// [`pixmize_core::Error::Backend`] naming both recipients when it does not.
+pub fn check_allow(allow: &Allow, recipient: &str) -> Result<(), pixmize_core::Error> {
+    match allow.recipient() {
+        Some(r) if r.as_str() == recipient => Ok(()),
+        other => Err(pixmize_core::Error::Backend(
+            format!(
+                "the policy's permit ({}) is for {}, not {recipient}",
+                allow.clause().as_str(),
+                other.map_or("the device", |r| r.as_str())
+            )
+            .into(),
+        )),
+    }
+}
+
+/// The router's way to a cloud processor: it needs an [`Allow`] from the
+/// policy, which only [`Policy::decide`] can make.
 struct CloudGate {
     processor: Arc<dyn CloudProcessor>,
 }
@@ -146,7 +184,7 @@ impl CloudGate {
             }));
         }
         self.processor
-            .process_for(job, user)
+            .process_for(allow, job, user)
             .await
             .map_err(|source| Error::Cloud { recipient: recipient.to_owned(), source })
     }
@@ -603,9 +641,11 @@ impl CloudProcessor for ImageKitCloud {
 
     async fn process_for(
         &self,
+        allow: &Allow,
         job: Job,
         user: Option<&str>,
     ) -> Result<Processed, pixmize_core::Error> {
+        check_allow(allow, pixmize_imagekit::RECIPIENT)?;
         let mut options = self.options.clone();
         options.folder = self.folder_for(user);
         self.processor.clone().options(options).process(job).await

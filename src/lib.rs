@@ -48,7 +48,7 @@ pub use crate::hybrid::ImageKitCloud;
 #[cfg(feature = "router")]
 pub use crate::hybrid::{
     CloudProcessor, Context, Hybrid, HybridBuilder, IMAGE_PROCESSING, Preference, Routed,
-    user_folder,
+    check_allow, user_folder,
 };
 #[cfg(feature = "router")]
 pub use crate::record::{

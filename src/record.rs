@@ -238,7 +238,15 @@ pub fn redacted(t: &Transformation) -> String {
                 }
                 for layer in &mut p.layers {
                     layer.input = LayerInput::Plain(text());
-                    layer.transformation = steps(&layer.transformation);
+                    // Redaction keeps the nesting, so the depth stays legal;
+                    // were it ever refused, the inner steps are dropped
+                    // rather than kept unredacted.
+                    let inner = steps(layer.transformation());
+                    *layer = layer
+                        .clone()
+                        .with_transformation(inner)
+                        .or_else(|| layer.clone().with_transformation(Transformation::default()))
+                        .unwrap_or_else(|| layer.clone());
                 }
                 Step::Params(p)
             }

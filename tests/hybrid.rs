@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pixmize::auth::{Entitlements, MemoryQuota, QuotaCounter};
 use pixmize::engine::codec::{self, DecodeOptions, ImageFormat};
 use pixmize::engine::{Job, LocalProcessor, Processed, Processor, Support, Transformation};
-use pixmize::policy::{ConsentSnapshot, ConsentStatus, Decision, Policy, Query};
+use pixmize::policy::{Allow, ConsentSnapshot, ConsentStatus, Decision, Policy, Query};
 use pixmize::{
     CloudProcessor, Context, Denied, Error, Hybrid, IMAGE_PROCESSING, ImageKitCloud, JsonLinesSink,
     MemorySink, Outcome, Preference, ProcessingRecord, RecordSink, Routed, Rule, user_folder,
@@ -689,9 +689,11 @@ impl CloudProcessor for LimitedCloud {
     }
     async fn process_for(
         &self,
+        allow: &Allow,
         job: Job,
         _user: Option<&str>,
     ) -> Result<Processed, pixmize::engine::Error> {
+        pixmize::check_allow(allow, "imagekit")?;
         self.calls.fetch_add(1, Ordering::SeqCst);
         LocalProcessor::new().process(job).await
     }
@@ -1003,4 +1005,36 @@ fn the_cloud_is_reached_only_with_an_allow() {
         device > 0 && cloud > 0 && refused > 0,
         "every outcome was exercised: {device} on the device, {cloud} in the cloud, {refused} refused"
     );
+}
+
+// The type system carries the policy's decision: `CloudProcessor::process_for`
+// takes an `Allow` (which only `Policy::decide` makes), and a permit for
+// another recipient is refused by the processor itself, before any upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permit_for_another_recipient_reaches_nothing() -> TestResult {
+    let emu = Emulator::start().await?;
+    let cloud = ImageKitCloud::new(emu.client()?)?;
+    let policy = Policy::pixmize();
+    let to_clerk = Query::to("clerk", "essential.service.authentication").data("user.contact.email");
+    let allow: Allow = match policy.decide(&to_clerk, &consent_given()) {
+        Decision::Allow(a) => a,
+        Decision::Deny(d) => panic!("the account activity permits Clerk: {d}"),
+    };
+    let err = cloud
+        .process_for(&allow, Job::new(sample(), t("w-100,e-bgremove")), Some(USER))
+        .await
+        .expect_err("a permit for Clerk does not open ImageKit");
+    let why = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+    assert!(why.contains("is for clerk, not imagekit"), "{err}: {why}");
+    assert!(emu.requests().is_empty(), "nothing reached ImageKit: {:?}", emu.requests());
+
+    // The permit the router would get for ImageKit does open it.
+    let to_imagekit = Query::to("imagekit", IMAGE_PROCESSING).data("user.content.private");
+    let Decision::Allow(allow) = policy.decide(&to_imagekit, &consent_given()) else {
+        panic!("image processing at ImageKit is permitted with consent");
+    };
+    let out = cloud.process_for(&allow, Job::new(sample(), t("w-100")), Some(USER)).await?;
+    assert_eq!(out.width, 100);
+    assert!(emu.files().is_empty(), "the upload was deleted");
+    Ok(())
 }
