@@ -4,6 +4,7 @@
 use image::DynamicImage;
 
 use crate::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limits};
+use crate::error::{Limit, LimitExceeded};
 use crate::geometry::{self, Dimensions, GeometryLimits, PlanContext};
 use crate::ops;
 use crate::processor::{Location, Processed};
@@ -69,7 +70,7 @@ pub(crate) fn run(
         && p.trim.is_none_or(|t| t == Trim::Off)
     {
         let ctx = plan_context(original, original, limits);
-        let plan = geometry::plan_with(p, &ctx)?;
+        let plan = plan_with(p, &ctx, limits)?;
         if plan.resize.width < original.width && plan.resize.height < original.height {
             min_size = Some((plan.resize.width, plan.resize.height));
         }
@@ -98,6 +99,10 @@ pub(crate) fn run(
         Some(Format::Avif) => ImageFormat::Avif,
         Some(Format::Gif) => ImageFormat::Gif,
     };
+    // Formats without alpha (JPEG; BMP is written opaque) get the image
+    // flattened onto the last solid `bg`, black by default, the same
+    // default as `codec::encode`.
+    let [r, g, b, _] = run.out.background.unwrap_or(Color::BLACK).to_rgba();
     if !matches!(
         format,
         ImageFormat::Png
@@ -106,10 +111,10 @@ pub(crate) fn run(
             | ImageFormat::Gif
             | ImageFormat::Tiff
     ) {
-        let [r, g, b, _] = run.out.background.unwrap_or(Color::BLACK).to_rgba();
         image = ops::flatten(image, [r, g, b]);
     }
     let mut opts = EncodeOptions::new(format);
+    opts.background = [r, g, b];
     opts.quality = run.out.quality.unwrap_or(80);
     opts.progressive = run.out.progressive.unwrap_or(false);
     opts.lossless = run.out.lossless.unwrap_or(false);
@@ -189,7 +194,7 @@ impl Run<'_> {
             Some(plan) => plan,
             None => {
                 let current = Dimensions::new(image.width(), image.height());
-                geometry::plan_with(p, &plan_context(self.original, current, self.limits))?
+                plan_with(p, &plan_context(self.original, current, self.limits), self.limits)?
             }
         };
         image = ops::apply_plan(image, &plan, p.background.as_ref())?;
@@ -200,6 +205,10 @@ impl Run<'_> {
         };
         if let Some(Rotation::Degrees(d)) = p.rotation {
             // `rt-auto` is the EXIF orientation, already applied on decode.
+            // Other angles than multiples of 90 grow the canvas: check the
+            // grown size before it is allocated.
+            let (w, h) = ops::rotated_size(image.width(), image.height(), d.get());
+            check_output(Dimensions::new(w, h), self.limits)?;
             image = ops::rotate(image, d.get(), fill);
         }
         if let Some(f) = p.flip {
@@ -271,10 +280,47 @@ impl Run<'_> {
     }
 }
 
-fn check_output(d: Dimensions, limits: &EngineLimits) -> Result<()> {
+/// Plans a step; an image over the geometry limits is an [`Error::Limit`]
+/// (input pixels, output side or output pixels), like every other size
+/// check of the engine.
+fn plan_with(p: &Params, ctx: &PlanContext, limits: &EngineLimits) -> Result<geometry::Plan> {
+    geometry::plan_with(p, ctx).map_err(|e| match e {
+        // the geometry's pixel budget also bounds the image a step starts from
+        geometry::PlanError::InputTooLarge { pixels, max, .. } => {
+            Error::Limit(LimitExceeded { limit: Limit::InputPixels, actual: pixels, max })
+        }
+        geometry::PlanError::OutputTooLarge(d) => match output_limit(d, limits) {
+            Some(limit) => Error::Limit(limit),
+            // a resize beyond u32 that a crop would cut down: not a limit
+            None => Error::Plan(e),
+        },
+        other => Error::Plan(other),
+    })
+}
+
+/// Which output limit `d` exceeds, if any: pixels first, then sides.
+fn output_limit(d: Dimensions, limits: &EngineLimits) -> Option<LimitExceeded> {
     let g = limits.geometry;
-    if d.width > g.max_side || d.height > g.max_side || d.pixels() > g.max_pixels {
-        return Err(Error::Plan(geometry::PlanError::OutputTooLarge(d)));
+    if d.pixels() > g.max_pixels {
+        return Some(LimitExceeded {
+            limit: Limit::OutputPixels,
+            actual: d.pixels(),
+            max: g.max_pixels,
+        });
     }
-    Ok(())
+    let side = d.width.max(d.height);
+    (side > g.max_side).then(|| LimitExceeded {
+        limit: Limit::OutputSide,
+        actual: side.into(),
+        max: g.max_side.into(),
+    })
+}
+
+/// Checks an intermediate or output size against the geometry limits
+/// before the image of that size is allocated.
+fn check_output(d: Dimensions, limits: &EngineLimits) -> Result<()> {
+    match output_limit(d, limits) {
+        Some(limit) => Err(Error::Limit(limit)),
+        None => Ok(()),
+    }
 }

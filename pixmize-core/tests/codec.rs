@@ -7,6 +7,10 @@ use pixmize_core::Error;
 use pixmize_core::Limit;
 use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limits, Metadata};
 
+mod support;
+
+use support::{COMMENT, FAKE_ICC, XMP, exif_with_gps, jpeg_segment, jpeg_with_metadata};
+
 // ---------------------------------------------------------------- helpers
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/codec");
@@ -46,77 +50,6 @@ fn crc32(data: &[u8]) -> u32 {
         }
     }
     !crc
-}
-
-/// Little-endian EXIF (TIFF structure) with Make, Model, Orientation and a
-/// GPS IFD holding latitude 48°51'24" N, longitude 2°21'3" E.
-fn exif_with_gps(orientation: u16) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(b"II*\0");
-    b.extend_from_slice(&8u32.to_le_bytes());
-    let entry = |b: &mut Vec<u8>, tag: u16, typ: u16, count: u32, value: [u8; 4]| {
-        b.extend_from_slice(&tag.to_le_bytes());
-        b.extend_from_slice(&typ.to_le_bytes());
-        b.extend_from_slice(&count.to_le_bytes());
-        b.extend_from_slice(&value);
-    };
-    let (make, model) = (b"PixmizeCam\0", b"Model-GPS-Test\0");
-    let (gps_ifd, make_at, model_at, lat_at, lon_at) = (62u32, 116u32, 128u32, 144u32, 168u32);
-    // IFD0: 4 entries, sorted by tag
-    b.extend_from_slice(&4u16.to_le_bytes());
-    entry(&mut b, 271, 2, make.len() as u32, make_at.to_le_bytes());
-    entry(&mut b, 272, 2, model.len() as u32, model_at.to_le_bytes());
-    let mut o = [0u8; 4];
-    o[..2].copy_from_slice(&orientation.to_le_bytes());
-    entry(&mut b, 274, 3, 1, o);
-    entry(&mut b, 34853, 4, 1, gps_ifd.to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes());
-    assert_eq!(b.len(), gps_ifd as usize);
-    // GPS IFD
-    b.extend_from_slice(&4u16.to_le_bytes());
-    entry(&mut b, 1, 2, 2, *b"N\0\0\0");
-    entry(&mut b, 2, 5, 3, lat_at.to_le_bytes());
-    entry(&mut b, 3, 2, 2, *b"E\0\0\0");
-    entry(&mut b, 4, 5, 3, lon_at.to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes());
-    assert_eq!(b.len(), make_at as usize);
-    b.extend_from_slice(make);
-    b.push(0);
-    assert_eq!(b.len(), model_at as usize);
-    b.extend_from_slice(model);
-    b.push(0);
-    assert_eq!(b.len(), lat_at as usize);
-    for (n, d) in [(48u32, 1u32), (51, 1), (24, 1), (2, 1), (21, 1), (3, 1)] {
-        b.extend_from_slice(&n.to_le_bytes());
-        b.extend_from_slice(&d.to_le_bytes());
-    }
-    b
-}
-
-const XMP: &[u8] =
-    b"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><PixmizeXmpMarker/></rdf:RDF></x:xmpmeta>";
-const COMMENT: &str = "pixmize-comment-marker";
-const FAKE_ICC: &[u8] = b"\0\0\x01\x00pixmize-icc-marker-profile";
-
-fn jpeg_segment(marker: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = parts.iter().map(|p| p.len()).sum::<usize>() + 2;
-    let mut s = vec![0xFF, marker];
-    s.extend_from_slice(&(len as u16).to_be_bytes());
-    for p in parts {
-        s.extend_from_slice(p);
-    }
-    s
-}
-
-/// `jpeg` with APP1 EXIF, APP1 XMP, APP2 ICC and a COM segment inserted after SOI.
-fn jpeg_with_metadata(jpeg: &[u8], exif: &[u8]) -> Vec<u8> {
-    let mut out = jpeg[..2].to_vec();
-    out.extend(jpeg_segment(0xE1, &[b"Exif\0\0", exif]));
-    out.extend(jpeg_segment(0xE1, &[b"http://ns.adobe.com/xap/1.0/\0", XMP]));
-    out.extend(jpeg_segment(0xE2, &[b"ICC_PROFILE\0", &[1, 1], FAKE_ICC]));
-    out.extend(jpeg_segment(0xFE, &[COMMENT.as_bytes()]));
-    out.extend_from_slice(&jpeg[2..]);
-    out
 }
 
 /// `png` with an `eXIf` chunk inserted after IHDR.
@@ -233,12 +166,24 @@ fn alpha_is_kept_where_the_format_allows() {
     }
 }
 
+/// JPEG has no alpha: `encode` flattens onto `EncodeOptions::background`,
+/// black by default, the same default as the engine without `bg`.
 #[test]
-fn jpeg_output_of_an_alpha_image_is_flattened_on_white() {
-    let transparent = DynamicImage::ImageRgba8(ImageBuffer::from_pixel(16, 16, Rgba([0, 0, 0, 0])));
+fn jpeg_output_of_an_alpha_image_is_flattened_onto_the_background() {
+    let transparent =
+        DynamicImage::ImageRgba8(ImageBuffer::from_pixel(16, 16, Rgba([255, 255, 255, 0])));
     let d = decode(&encode(&transparent, ImageFormat::Jpeg));
     let p = d.image.to_rgb8().get_pixel(8, 8).0;
-    assert!(p.iter().all(|&c| c > 245), "transparent black should become white, got {p:?}");
+    assert!(p.iter().all(|&c| c < 10), "transparent white becomes black by default, got {p:?}");
+
+    let half_red =
+        DynamicImage::ImageRgba8(ImageBuffer::from_pixel(16, 16, Rgba([255, 0, 0, 128])));
+    let mut o = EncodeOptions::new(ImageFormat::Jpeg);
+    o.background = [0, 0, 255];
+    let d = decode(&codec::encode(&half_red, &o, &Metadata::default()).unwrap());
+    let [r, g, b] = d.image.to_rgb8().get_pixel(8, 8).0;
+    // 50 % red over blue: (128, 0, 127), within JPEG's error
+    assert!(r.abs_diff(128) < 8 && g < 8 && b.abs_diff(127) < 8, "got {:?}", [r, g, b]);
 }
 
 #[test]
@@ -357,9 +302,81 @@ fn avif_input_is_unsupported_not_a_panic() {
     assert_eq!(codec::detect(&file), Some(ImageFormat::Avif));
     let info = codec::probe(&file, &Limits::default()).unwrap();
     assert_eq!((info.width, info.height), (64, 32));
+    let r = codec::decode(&file, &DecodeOptions::default());
+    if ImageFormat::Avif.can_decode() {
+        // a header without any image data: a decode error
+        assert!(matches!(r, Err(Error::Decode { format: ImageFormat::Avif, .. })), "{r:?}");
+    } else {
+        assert!(matches!(
+            r,
+            Err(Error::Unsupported(pixmize_core::Unsupported::Format(ImageFormat::Avif)))
+        ));
+    }
+}
+
+/// Mean of each RGBA channel.
+fn channel_means(img: &DynamicImage) -> [f64; 4] {
+    let rgba = img.to_rgba8();
+    let n = f64::from(rgba.width() * rgba.height());
+    let mut sum = [0f64; 4];
+    for p in rgba.pixels() {
+        for (s, v) in sum.iter_mut().zip(p.0) {
+            *s += f64::from(v);
+        }
+    }
+    sum.map(|s| s / n)
+}
+
+/// AVIF decoding (`dav1d` feature) of files our own encoder (`avif`
+/// feature, ravif) wrote: the size, the colours (per-channel means within
+/// 3 of 255 and a mean absolute error of at most 12, as for the other lossy
+/// formats) and the alpha channel survive.
+#[cfg(all(feature = "avif", feature = "dav1d"))]
+#[test]
+fn avif_written_by_our_encoder_decodes() {
+    let photo = decode(&fixture("seeding-96x54.jpg")).image;
+    let rgb = DynamicImage::ImageRgb8(upright());
+    for (what, img) in [("photo 96x54", &photo), ("64x32 test card", &rgb)] {
+        let bytes = encode(img, ImageFormat::Avif);
+        assert_eq!(codec::detect(&bytes), Some(ImageFormat::Avif));
+        let d = decode(&bytes);
+        assert_eq!(
+            (d.format, d.image.dimensions(), d.has_alpha),
+            (ImageFormat::Avif, img.dimensions(), false),
+            "{what}"
+        );
+        let (a, b) = (channel_means(img), channel_means(&d.image));
+        for c in 0..3 {
+            assert!((a[c] - b[c]).abs() < 3.0, "{what}: channel {c} mean {} became {}", a[c], b[c]);
+        }
+        let diff = mean_abs_diff(&d.image, img);
+        assert!(diff <= 12.0, "{what}: mean absolute error {diff}");
+    }
+    // the red block stays red and in its corner
+    let d = decode(&encode(&rgb, ImageFormat::Avif));
+    assert!(is_red(*d.image.to_rgb8().get_pixel(4, 4)));
+    assert!(!is_red(*d.image.to_rgb8().get_pixel(40, 20)));
+
+    let rgba = DynamicImage::ImageRgba8(rgba_picture());
+    let d = decode(&encode(&rgba, ImageFormat::Avif));
+    assert!(d.has_alpha, "the alpha item is read");
+    let (a, b) = (channel_means(&rgba), channel_means(&d.image));
+    assert!((a[3] - b[3]).abs() < 3.0, "alpha mean {} became {}", a[3], b[3]);
+    assert_eq!(d.image.to_rgba8().get_pixel(5, 5)[3], 255, "opaque half stays opaque");
+
+    // truncated and corrupted AVIF: typed errors, never a panic
+    let bytes = encode(&rgb, ImageFormat::Avif);
+    for len in (0..bytes.len()).step_by(7) {
+        if let Err(e) = codec::decode(&bytes[..len], &DecodeOptions::default()) {
+            assert!(
+                matches!(e, Error::Decode { .. } | Error::UnknownFormat),
+                "cut at {len}: {e:?}"
+            );
+        }
+    }
     assert!(matches!(
-        codec::decode(&file, &DecodeOptions::default()),
-        Err(Error::Unsupported(pixmize_core::Unsupported::Format(ImageFormat::Avif)))
+        codec::decode(&bytes[..bytes.len() / 2], &DecodeOptions::default()),
+        Err(Error::Decode { format: ImageFormat::Avif, .. })
     ));
 }
 

@@ -1,31 +1,20 @@
 //! Codec tests on the real photos of `../shared/images` (CI has them at the
-//! same path; set `PIXMIZE_SHARED_IMAGES` to point elsewhere). Each test
-//! prints a message and passes when the images are absent.
-
-use std::path::PathBuf;
+//! same path; set `PIXMIZE_SHARED_IMAGES` to point elsewhere). Without that
+//! folder each test writes `SKIPPED <test>: …` to stderr and passes.
 
 use image::GenericImageView;
 use pixmize_core::codec::{self, DecodeOptions, EncodeOptions, ImageFormat, Limits, Metadata};
 
-fn shared_image(name: &str) -> Option<Vec<u8>> {
-    let dir = std::env::var_os("PIXMIZE_SHARED_IMAGES").map(PathBuf::from).or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared/images"))
-            .find(|p| p.is_dir())
-    });
-    match dir.map(|d| d.join(name)).and_then(|p| std::fs::read(p).ok()) {
-        Some(bytes) => Some(bytes),
-        None => {
-            println!("skipped: shared image {name} not found");
-            None
-        }
-    }
-}
+mod support;
 
 #[test]
 fn progressive_16mp_photo_full_and_shrink_on_load() {
-    let Some(bytes) = shared_image("seeding-5312x2988.jpg") else { return };
+    let Some(bytes) = support::shared_image(
+        "progressive_16mp_photo_full_and_shrink_on_load",
+        "seeding-5312x2988.jpg",
+    ) else {
+        return;
+    };
     let info = codec::probe(&bytes, &Limits::default()).unwrap();
     assert_eq!((info.format, info.width, info.height), (ImageFormat::Jpeg, 5312, 2988));
 
@@ -57,7 +46,11 @@ fn progressive_16mp_photo_full_and_shrink_on_load() {
 
 #[test]
 fn thumbnail_job_encodes_every_output_format() {
-    let Some(bytes) = shared_image("seeding-5312x2988.jpg") else { return };
+    let Some(bytes) =
+        support::shared_image("thumbnail_job_encodes_every_output_format", "seeding-5312x2988.jpg")
+    else {
+        return;
+    };
     let d = codec::decode(&bytes, &DecodeOptions::with_min_size(800, 450)).unwrap();
     let thumb = d.image.resize_exact(800, 450, image::imageops::FilterType::Lanczos3);
     for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Webp] {
@@ -79,7 +72,9 @@ fn thumbnail_job_encodes_every_output_format() {
 
 #[test]
 fn lossy_webp_photo() {
-    let Some(bytes) = shared_image("adwaita-l-4096x4096.webp") else { return };
+    let Some(bytes) = support::shared_image("lossy_webp_photo", "adwaita-l-4096x4096.webp") else {
+        return;
+    };
     let d = codec::decode(&bytes, &DecodeOptions::default()).unwrap();
     assert_eq!(
         (d.format, d.image.dimensions(), d.has_alpha),
@@ -89,7 +84,12 @@ fn lossy_webp_photo() {
 
 #[test]
 fn alpha_png_keeps_alpha_through_png_and_webp() {
-    let Some(bytes) = shared_image("emerald-logo-1689x1800-alpha.png") else { return };
+    let Some(bytes) = support::shared_image(
+        "alpha_png_keeps_alpha_through_png_and_webp",
+        "emerald-logo-1689x1800-alpha.png",
+    ) else {
+        return;
+    };
     let d = codec::decode(&bytes, &DecodeOptions::default()).unwrap();
     assert_eq!(
         (d.format, d.image.dimensions(), d.has_alpha),

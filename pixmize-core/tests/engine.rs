@@ -3,8 +3,12 @@
 mod support;
 
 use image::{DynamicImage, GenericImageView, ImageFormat as IF, Rgba, RgbaImage};
-use pixmize_core::codec::ImageFormat;
-use pixmize_core::{Error, Job, LocalProcessor, Processor, Support, Transformation};
+use pixmize_core::codec::{self, DecodeOptions, ImageFormat};
+use pixmize_core::geometry::GeometryLimits;
+use pixmize_core::{
+    EngineLimits, Error, Job, Limit, LocalProcessor, Processed, Processor, Support, Transformation,
+    ops,
+};
 
 fn run(input: &[u8], tr: &str) -> Result<pixmize_core::Processed, Error> {
     LocalProcessor::new()
@@ -61,7 +65,12 @@ fn every_strategy_gives_the_planned_size() {
 
 #[test]
 fn the_sixteen_megapixel_photo_resizes_exactly() {
-    let Some(input) = support::shared_image("seeding-5312x2988.jpg") else { return };
+    let Some(input) = support::shared_image(
+        "the_sixteen_megapixel_photo_resizes_exactly",
+        "seeding-5312x2988.jpg",
+    ) else {
+        return;
+    };
     for (tr, size) in [
         ("w-800", (800, 450)),
         ("w-300,h-300", (300, 300)),
@@ -130,7 +139,9 @@ fn alpha_is_kept_where_the_format_allows() {
 
 #[test]
 fn real_alpha_png_and_webp_inputs() {
-    if let Some(png) = support::shared_image("emerald-logo-1689x1800-alpha.png") {
+    if let Some(png) =
+        support::shared_image("real_alpha_png_and_webp_inputs", "emerald-logo-1689x1800-alpha.png")
+    {
         let out = run(&png, "w-300").unwrap();
         assert_eq!((out.format, out.width, out.height), (ImageFormat::Png, 300, 320));
         assert!(
@@ -138,7 +149,9 @@ fn real_alpha_png_and_webp_inputs() {
             "transparency survives"
         );
     }
-    if let Some(webp) = support::shared_image("adwaita-l-4096x4096.webp") {
+    if let Some(webp) =
+        support::shared_image("real_alpha_png_and_webp_inputs", "adwaita-l-4096x4096.webp")
+    {
         let out = run(&webp, "w-512,h-256,f-jpg").unwrap();
         assert_eq!((out.format, out.width, out.height), (ImageFormat::Jpeg, 512, 256));
     }
@@ -250,4 +263,203 @@ fn debug_never_prints_image_bytes() {
     let text = format!("{job:?}");
     assert!(text.contains("<4096 bytes>"), "{text}");
     assert!(text.len() < 200);
+}
+
+// ---------------------------------------------------------------- output limits
+
+fn run_limited(input: &[u8], tr: &str, geometry: GeometryLimits) -> Result<Processed, Error> {
+    let mut limits = EngineLimits::default();
+    limits.geometry = geometry;
+    LocalProcessor::with_limits(limits)
+        .process_sync(Job::new(input.to_vec(), tr.parse::<Transformation>().unwrap()))
+}
+
+fn geometry(max_pixels: u64, max_side: u32) -> GeometryLimits {
+    let mut g = GeometryLimits::default();
+    g.max_pixels = max_pixels;
+    g.max_side = max_side;
+    g
+}
+
+/// Every oversized output is a typed `Error::Limit` naming the output limit,
+/// whether the planner, a rotation or a border makes it too large.
+#[test]
+fn oversized_outputs_are_typed_limit_errors() {
+    let input = support::sample_jpeg(); // 1600×900
+    let cases: &[(&str, GeometryLimits, (Limit, u64, u64))] = &[
+        // the geometry's pixel budget also bounds the image a step starts from
+        ("w-200", geometry(10_000, 65_535), (Limit::InputPixels, 1600 * 900, 10_000)),
+        // planned by the resize (a requested side over `max_side` is ignored,
+        // as ImageKit ignores sides over 65535, so only pixels can overflow)
+        (
+            "w-3200,h-3200,c-at_max_enlarge",
+            geometry(2_000_000, 65_535),
+            (Limit::OutputPixels, 3200 * 1800, 2_000_000),
+        ),
+        (
+            "w-3000,h-3000,cm-pad_resize",
+            geometry(4_000_000, 65_535),
+            (Limit::OutputPixels, 9_000_000, 4_000_000),
+        ),
+        // a rotation that is not a multiple of 90° grows the canvas: 1200×675
+        // turned by 45° needs 1326×1326, checked before it is allocated
+        (
+            "w-1200:rt-45",
+            geometry(1_500_000, 65_535),
+            (Limit::OutputPixels, 1326 * 1326, 1_500_000),
+        ),
+        ("w-400:rt-30", geometry(100_000_000, 450), (Limit::OutputSide, 459, 450)),
+        // a border grows it too
+        ("w-400,b-60_FF0000", geometry(100_000_000, 500), (Limit::OutputSide, 520, 500)),
+    ];
+    for (tr, limits, want) in cases {
+        match run_limited(&input, tr, *limits) {
+            Err(Error::Limit(e)) => assert_eq!((e.limit, e.actual, e.max), *want, "{tr}"),
+            other => panic!("{tr}: expected an output limit error, got {other:?}"),
+        }
+    }
+    // the same transformations pass with the default limits, at the sizes
+    // the errors named
+    assert_eq!(
+        ops::rotated_size(1200, 675, 45),
+        (1326, 1326),
+        "the size checked is the size rotate() allocates"
+    );
+    let out = run(&input, "w-1200:rt-45").unwrap();
+    assert_eq!((out.width, out.height), (1326, 1326));
+    let out = run(&input, "w-400:rt-30").unwrap();
+    assert_eq!(out.width.max(out.height), 459);
+    // rotations by right angles never grow the pixel count
+    let out = run_limited(&input, "w-400:rt-90", geometry(1600 * 900, 400)).unwrap();
+    assert_eq!((out.width, out.height), (225, 400));
+}
+
+// ---------------------------------------------------------------- metadata through the engine
+
+/// A 160×90 JPEG of the sample with EXIF (camera, GPS, `orientation`), XMP,
+/// an ICC profile and a comment. With orientation 6 it shows as 90×160.
+fn jpeg_with_everything(orientation: u16) -> Vec<u8> {
+    let small = decode(&support::sample_jpeg()).resize_exact(
+        160,
+        90,
+        image::imageops::FilterType::Triangle,
+    );
+    let jpeg = support::encode(&DynamicImage::ImageRgb8(small.to_rgb8()), IF::Jpeg);
+    support::jpeg_with_metadata(&jpeg, &support::exif_with_gps(orientation))
+}
+
+fn exif_tags(bytes: &[u8]) -> Vec<(exif::Tag, String)> {
+    let Ok(e) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    e.fields().map(|f| (f.tag, f.display_value().to_string())).collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `md-true` and `cp-true` through `LocalProcessor`, for every output
+/// format that carries metadata: stripped by default, EXIF (GPS included)
+/// and XMP kept with `md-true` (orientation reset to 1, the pixels being
+/// upright), the ICC profile only with `cp-true`.
+#[test]
+fn md_true_and_cp_true_through_the_engine() {
+    let input = jpeg_with_everything(1);
+    let formats: &[&str] =
+        if ImageFormat::Webp.can_encode() { &["jpg", "png", "webp"] } else { &["jpg", "png"] };
+    for f in formats {
+        let stripped = run(&input, &format!("w-64,f-{f}")).unwrap().bytes;
+        assert!(exif_tags(&stripped).is_empty(), "f-{f}: EXIF stripped by default");
+        for marker in [
+            &b"PixmizeCam"[..],
+            b"PixmizeXmpMarker",
+            b"pixmize-icc-marker",
+            support::COMMENT.as_bytes(),
+        ] {
+            assert!(
+                !contains(&stripped, marker),
+                "f-{f}: {} stripped",
+                String::from_utf8_lossy(marker)
+            );
+        }
+
+        for tr in [format!("w-64,f-{f},md-true"), format!("w-64,f-{f}:md-true")] {
+            let kept = run(&input, &tr).unwrap().bytes;
+            let tags = exif_tags(&kept);
+            let get = |tag| tags.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone());
+            assert!(get(exif::Tag::GPSLatitude).is_some(), "{tr}: GPS kept: {tags:?}");
+            assert_eq!(get(exif::Tag::Make).as_deref(), Some("\"PixmizeCam\""), "{tr}");
+            assert!(contains(&kept, b"PixmizeXmpMarker"), "{tr}: XMP kept");
+            assert!(!contains(&kept, b"pixmize-icc-marker"), "{tr}: no ICC without cp-true");
+        }
+
+        let profile = run(&input, &format!("w-64,f-{f},cp-true")).unwrap().bytes;
+        assert!(exif_tags(&profile).is_empty(), "f-{f},cp-true: no EXIF");
+        let d = codec::decode(&profile, &DecodeOptions::default()).unwrap();
+        assert_eq!(d.metadata.icc.as_deref(), Some(support::FAKE_ICC), "f-{f}: ICC kept");
+
+        let both = run(&input, &format!("w-64,f-{f},md-true,cp-true")).unwrap().bytes;
+        let d = codec::decode(&both, &DecodeOptions::default()).unwrap();
+        assert!(d.metadata.exif.is_some() && d.metadata.icc.is_some(), "f-{f}: both kept");
+    }
+
+    // orientation 6: the output is upright, and its kept EXIF says so
+    let rotated = jpeg_with_everything(6);
+    let out = run(&rotated, "w-45,md-true").unwrap();
+    assert_eq!((out.width, out.height), (45, 80), "turned upright before resizing");
+    let tags = exif_tags(&out.bytes);
+    let orientation = tags.iter().find(|(t, _)| *t == exif::Tag::Orientation);
+    assert_eq!(
+        orientation.map(|(_, v)| v.as_str()),
+        Some("row 0 at top and column 0 at left"),
+        "{tags:?}"
+    );
+}
+
+// ---------------------------------------------------------------- reference outputs
+
+/// Reference outputs: known transformations of the bundled sample, written
+/// as PNG to `tests/support/reference/` and compared by mean absolute error
+/// per channel value (0–255) of at most [`REFERENCE_TOLERANCE`]. The
+/// references were made by this engine and checked by eye; the tolerance
+/// absorbs decoder and SIMD differences between machines and builds
+/// (libjpeg-turbo versions, pure-Rust decoding) while a changed kernel, a
+/// shifted crop or a wrong colour fails. `PIXMIZE_BLESS=1 cargo test`
+/// rewrites them.
+const REFERENCE_TOLERANCE: f64 = 1.5;
+
+const REFERENCES: &[(&str, &str)] = &[
+    ("w-160", "resize-w160"),
+    ("w-120,h-120,cm-pad_resize,bg-FF0000", "pad-resize-red"),
+    ("w-100,h-100,c-maintain_ratio,fo-right", "cover-right"),
+    ("w-120,rt-30,bg-0000FF", "rotate-30-blue"),
+    ("w-160:e-grayscale:r-20", "grayscale-rounded"),
+    ("w-160:bl-6", "blur-6"),
+];
+
+#[test]
+fn reference_outputs_within_tolerance() {
+    let input = support::sample_jpeg();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/reference");
+    let bless = std::env::var_os("PIXMIZE_BLESS").is_some_and(|v| v == "1");
+    for (tr, name) in REFERENCES {
+        let out = run(&input, &format!("{tr}:f-png")).unwrap_or_else(|e| panic!("{tr}: {e}"));
+        let path = dir.join(format!("{name}.png"));
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &out.bytes).unwrap();
+            continue;
+        }
+        let reference = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{}: {e} (run with PIXMIZE_BLESS=1 to create it)", path.display())
+        });
+        let (got, want) = (decode(&out.bytes), decode(&reference));
+        assert_eq!(got.dimensions(), want.dimensions(), "{tr}");
+        let error = support::mean_abs_error(&got, &want);
+        assert!(
+            error <= REFERENCE_TOLERANCE,
+            "{tr}: mean absolute error {error:.3} > {REFERENCE_TOLERANCE}"
+        );
+    }
 }

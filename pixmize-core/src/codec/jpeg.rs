@@ -43,6 +43,16 @@ pub(crate) fn decode_turbo(
     if matches!(h.colorspace, Colorspace::CMYK | Colorspace::YCCK) {
         return Ok(None);
     }
+    // The limits were checked against our own header parser's size; the
+    // buffer below is sized from libjpeg-turbo's. They must agree (a file
+    // with two frame headers, say, must not slip a larger size through).
+    if (h.width, h.height) != (header.width as usize, header.height as usize) {
+        return Err(format!(
+            "libjpeg-turbo reads {}×{} but the header was checked as {}×{}",
+            h.width, h.height, header.width, header.height
+        )
+        .into());
+    }
     let gray = matches!(h.colorspace, Colorspace::Gray);
     let denom = denom as usize;
     let (w, hh) = (h.width.div_ceil(denom), h.height.div_ceil(denom));
@@ -231,6 +241,18 @@ mod tests {
         }
         assert!(decode_scaled_pure(CMYK, 2, &limits).unwrap().is_none(), "CMYK goes to zune-jpeg");
         assert!(decode_pure(CMYK, &limits).unwrap().color().has_color());
+    }
+
+    #[cfg(feature = "turbojpeg")]
+    #[test]
+    fn turbo_refuses_a_size_other_than_the_checked_one() {
+        let mut header =
+            super::super::header::probe(super::super::ImageFormat::Jpeg, BASELINE).expect("header");
+        assert!(decode_turbo(BASELINE, &header, 1).unwrap().is_some());
+        // as if the limits had been checked against a smaller frame
+        header.height = 27;
+        let err = decode_turbo(BASELINE, &header, 1).unwrap_err().to_string();
+        assert!(err.contains("96×54") && err.contains("96×27"), "{err}");
     }
 
     #[test]

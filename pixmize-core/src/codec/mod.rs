@@ -23,11 +23,11 @@
 //! | WebP | libwebp (`libwebp` feature, still images); pure Rust: image-webp | lossy: libwebp (`libwebp` feature) only; lossless: image-webp |
 //! | GIF | gif, first frame only (animation is not yet supported) | gif (first frame, NeuQuant palette) |
 //! | BMP, TIFF | image's decoders | image's encoders, no metadata |
-//! | AVIF | not supported yet (see below) | ravif (`avif` feature) |
+//! | AVIF | libdav1d (`dav1d` feature, system library) with avif-parse | ravif (`avif` feature) |
 //!
-//! AVIF decoding needs dav1d ≥ 1.3 through the `image` crate's
-//! `avif-native` feature; Debian 12 ships 1.0, so it is not offered yet and
-//! AVIF input gives [`Error::Unsupported`].
+//! AVIF decoding uses the `dav1d` crate 0.9 rather than the `image` crate's
+//! `avif-native` feature, which needs libdav1d ≥ 1.3 where Debian 12 ships
+//! 1.0. Without the `dav1d` feature AVIF input gives [`Error::Unsupported`].
 
 // Builds with only some codecs leave helpers unused; the full build is linted.
 #![cfg_attr(
@@ -42,6 +42,8 @@ use image::DynamicImage;
 use crate::error::{BoxError, Error, Result, Unsupported};
 
 mod auto;
+#[cfg(feature = "dav1d")]
+mod avif;
 mod detect;
 mod header;
 #[cfg(feature = "jpeg")]
@@ -115,7 +117,7 @@ impl ImageFormat {
             Self::Gif => cfg!(feature = "gif"),
             Self::Bmp => cfg!(feature = "bmp"),
             Self::Tiff => cfg!(feature = "tiff"),
-            Self::Avif => false,
+            Self::Avif => cfg!(feature = "dav1d"),
         }
     }
 
@@ -271,7 +273,8 @@ fn decode_error(format: ImageFormat) -> impl FnOnce(BoxError) -> Error {
 /// [`Error::Limit`] when the input or what its header declares exceeds the
 /// limits; [`Error::UnknownFormat`] when the bytes are no recognised image;
 /// [`Error::Unsupported`] when the format's codec is not compiled in (AVIF
-/// today); [`Error::Decode`] for truncated or corrupt data.
+/// without the `dav1d` feature); [`Error::Decode`] for truncated or corrupt
+/// data, or when the decoder's frame size differs from the header's.
 pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Decoded> {
     let limits = &options.limits;
     limits.check_input_bytes(bytes.len())?;
@@ -330,6 +333,8 @@ fn decode_pixels(
             }
             jpeg::decode_pure(bytes, &options.limits)
         }
+        #[cfg(feature = "dav1d")]
+        ImageFormat::Avif => avif::decode(bytes, header, &options.limits),
         #[cfg(feature = "libwebp")]
         ImageFormat::Webp if header.frames == 1 => {
             // libwebp is about twice as fast as image-webp on large lossy files
@@ -393,11 +398,16 @@ pub struct EncodeOptions {
     /// ImageKit's `cp-true`: write the input's ICC profile into the output.
     /// Default `false`.
     pub keep_color_profile: bool,
+    /// RGB colour that an image with alpha is flattened onto when the
+    /// format has no alpha channel (JPEG). Default black, the engine's
+    /// default when the transformation sets no `bg` (the engine passes the
+    /// last solid `bg` here).
+    pub background: [u8; 3],
 }
 
 impl EncodeOptions {
     /// Defaults for `format`: quality 80, baseline, lossy, metadata and
-    /// colour profile stripped.
+    /// colour profile stripped, alpha flattened onto black for JPEG.
     #[must_use]
     pub fn new(format: ImageFormat) -> Self {
         Self {
@@ -407,6 +417,7 @@ impl EncodeOptions {
             lossless: false,
             keep_metadata: false,
             keep_color_profile: false,
+            background: [0, 0, 0],
         }
     }
 }
@@ -424,8 +435,8 @@ impl Default for EncodeOptions {
 /// Metadata is written into JPEG (APP1/APP2/COM), PNG (`eXIf`, `iCCP`,
 /// `iTXt`, `tEXt`) and WebP (`EXIF`, `ICCP`, `XMP ` in a `VP8X` file); GIF,
 /// BMP, TIFF and AVIF outputs never carry any. JPEG has no alpha: an image
-/// with alpha is composited over white first (callers that want another
-/// background flatten before encoding).
+/// with alpha is composited over [`EncodeOptions::background`] first (black
+/// by default, as the engine does without `bg`).
 ///
 /// # Errors
 ///
@@ -462,7 +473,7 @@ pub fn encode(
         ImageFormat::Jpeg => {
             let flat;
             let img = if image.color().has_alpha() {
-                flat = flatten_on_white(image);
+                flat = flatten_onto(image, options.background);
                 &flat
             } else {
                 image
@@ -500,20 +511,10 @@ pub fn encode(
     }
 }
 
-/// Composites an image with alpha over white and drops the alpha channel.
-fn flatten_on_white(image: &DynamicImage) -> DynamicImage {
-    let rgba = image.to_rgba8();
-    let (w, h) = rgba.dimensions();
-    let mut out = image::RgbImage::new(w, h);
-    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
-        let a = u16::from(p[3]);
-        for c in 0..3 {
-            // round(c * a / 255 + 255 * (255 - a) / 255)
-            let v = u16::from(p[c]) * a + 255 * (255 - a);
-            o[c] = ((v + 127) / 255) as u8;
-        }
-    }
-    DynamicImage::ImageRgb8(out)
+/// Composites an image with alpha over the opaque colour `bg` and drops the
+/// alpha channel (the same source-over as the engine's `ops::flatten`).
+fn flatten_onto(image: &DynamicImage, bg: [u8; 3]) -> DynamicImage {
+    crate::ops::flatten(DynamicImage::ImageRgba8(image.to_rgba8()), bg)
 }
 
 /// Encodes with one of `image`'s encoders (GIF, BMP, TIFF, lossless WebP).

@@ -18,7 +18,7 @@ pub use adjust::{blur, contrast_stretch, grayscale, opacity, sharpen, unsharp_ma
 pub use background::dominant_color;
 pub use overlay::{flatten, gradient, shadow};
 pub use resize::{apply_plan, resample};
-pub use shape::{border, flip, rotate, round_corners, trim};
+pub use shape::{border, flip, rotate, rotated_size, round_corners, trim};
 
 /// Converts any decoded image to the engine's working form: RGB8, or RGBA8
 /// when the source has an alpha channel. 16-bit and float images are

@@ -19,13 +19,32 @@ pub fn rotate(img: DynamicImage, degrees: i32, fill: [u8; 4]) -> DynamicImage {
     }
 }
 
+/// The size of `rotate`'s result for a `width`×`height` image, without
+/// rotating: the bounding box of the rotated rectangle, rounded. Callers
+/// check it against their limits before [`rotate`] allocates it.
+#[must_use]
+pub fn rotated_size(width: u32, height: u32, degrees: i32) -> (u32, u32) {
+    match degrees.rem_euclid(360) {
+        0 | 180 => (width, height),
+        90 | 270 => (height, width),
+        d => {
+            let (w, h) = (f64::from(width), f64::from(height));
+            let (sin, cos) = f64::from(d).to_radians().sin_cos();
+            let nw = (w * cos.abs() + h * sin.abs()).round().max(1.0);
+            let nh = (w * sin.abs() + h * cos.abs()).round().max(1.0);
+            // two u32 sides rotated stay below 2^33: the casts saturate
+            (nw.min(f64::from(u32::MAX)) as u32, nh.min(f64::from(u32::MAX)) as u32)
+        }
+    }
+}
+
 fn rotate_any(img: DynamicImage, degrees: f64, fill: [u8; 4]) -> DynamicImage {
     let keep_rgb = !img.color().has_alpha() && fill[3] == 255;
     let src = super::into_rgba(img);
     let (w, h) = (f64::from(src.width()), f64::from(src.height()));
     let (sin, cos) = degrees.to_radians().sin_cos();
-    let nw = (w * cos.abs() + h * sin.abs()).round().max(1.0);
-    let nh = (w * sin.abs() + h * cos.abs()).round().max(1.0);
+    let (nw, nh) = rotated_size(src.width(), src.height(), degrees as i32);
+    let (nw, nh) = (f64::from(nw), f64::from(nh));
     let (cx, cy, ncx, ncy) = (w / 2.0, h / 2.0, nw / 2.0, nh / 2.0);
     let sample = |x: f64, y: f64| -> [u8; 4] {
         // Bilinear, with pixels outside the source taking the fill colour.
@@ -190,6 +209,10 @@ mod tests {
         let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(100, 50, Rgb([255, 255, 255])));
         let r = rotate(img, 45, [0, 0, 255, 255]);
         assert_eq!((r.width(), r.height()), (106, 106));
+        assert_eq!(rotated_size(100, 50, 45), (106, 106), "predicted before rotating");
+        assert_eq!(rotated_size(100, 50, -90), (50, 100));
+        assert_eq!(rotated_size(100, 50, 180), (100, 50));
+        assert_eq!(rotated_size(u32::MAX, u32::MAX, 45), (u32::MAX, u32::MAX), "saturates");
         let r = r.to_rgb8();
         assert_eq!(r.get_pixel(0, 0).0, [0, 0, 255], "corner filled with bg");
         assert_eq!(r.get_pixel(53, 53).0, [255, 255, 255], "centre is the image");
