@@ -76,11 +76,16 @@ pub(crate) fn decode_turbo(
 /// or corrupt file is an error (as with libjpeg-turbo and sharp's default
 /// `failOn: 'warning'`) rather than a partly grey picture. Grey files stay
 /// grey; CMYK and YCCK (including Adobe's inverted CMYK) become RGB.
-pub(crate) fn decode_pure(bytes: &[u8], limits: &super::Limits) -> Result<DynamicImage, BoxError> {
+///
+/// `checked` is the stored size the limits were checked against: zune-jpeg
+/// refuses a frame wider or taller than that before allocating, and a frame
+/// of any other size is an error.
+pub(crate) fn decode_pure(bytes: &[u8], checked: (u32, u32)) -> Result<DynamicImage, BoxError> {
     use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
-    let side = usize::try_from(limits.max_side).unwrap_or(usize::MAX);
-    let options =
-        DecoderOptions::default().set_strict_mode(true).set_max_width(side).set_max_height(side);
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::try_from(checked.0)?)
+        .set_max_height(usize::try_from(checked.1)?);
     let mut d = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     d.decode_headers()?;
     let grey = matches!(d.input_colorspace(), Some(ColorSpace::Luma));
@@ -92,6 +97,13 @@ pub(crate) fn decode_pure(bytes: &[u8], limits: &super::Limits) -> Result<Dynami
     let pixels = d.decode()?;
     let info = d.info().ok_or("no JPEG frame header")?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
+    if (w, h) != checked {
+        return Err(format!(
+            "zune-jpeg decoded {w}×{h} but the header was checked as {}×{}",
+            checked.0, checked.1
+        )
+        .into());
+    }
     let image = if grey {
         image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
     } else {
@@ -213,7 +225,7 @@ mod tests {
         let limits = super::super::Limits::default();
         for (name, bytes) in [("baseline", BASELINE), ("progressive", PROGRESSIVE), ("grey", GREY)]
         {
-            let full = decode_pure(bytes, &limits).unwrap();
+            let full = decode_pure(bytes, (96, 54)).unwrap();
             for denom in [2u32, 4, 8] {
                 let scaled = decode_scaled_pure(bytes, denom, &limits).unwrap().unwrap();
                 assert_eq!(
@@ -240,7 +252,10 @@ mod tests {
             }
         }
         assert!(decode_scaled_pure(CMYK, 2, &limits).unwrap().is_none(), "CMYK goes to zune-jpeg");
-        assert!(decode_pure(CMYK, &limits).unwrap().color().has_color());
+        assert!(decode_pure(CMYK, (96, 54)).unwrap().color().has_color());
+        // a frame larger than the size the limits were checked against
+        assert!(decode_pure(BASELINE, (96, 27)).is_err(), "refused before allocating");
+        assert!(decode_pure(BASELINE, (200, 200)).is_err(), "any other size is an error");
     }
 
     #[cfg(feature = "turbojpeg")]
@@ -260,7 +275,7 @@ mod tests {
         let limits = super::super::Limits::default();
         for bytes in [BASELINE, PROGRESSIVE, CMYK] {
             let cut = &bytes[..bytes.len() / 2];
-            assert!(decode_pure(cut, &limits).is_err());
+            assert!(decode_pure(cut, (96, 54)).is_err());
             assert!(decode_scaled_pure(cut, 2, &limits).is_err() || bytes == CMYK);
         }
     }

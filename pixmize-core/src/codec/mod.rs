@@ -331,7 +331,7 @@ fn decode_pixels(
             {
                 return Ok(img);
             }
-            jpeg::decode_pure(bytes, &options.limits)
+            jpeg::decode_pure(bytes, (header.width, header.height))
         }
         #[cfg(feature = "dav1d")]
         ImageFormat::Avif => avif::decode(bytes, header, &options.limits),
