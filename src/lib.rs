@@ -18,7 +18,9 @@
 //! # Crate features
 //! * **jpeg**, **png**, **webp**, **gif**, **bmp**, **tiff**, **turbojpeg**,
 //!   **libwebp** *(default)*: codecs of the engine (see `pixmize-core`).
-//! * **avif**: AVIF encoding. **tokio**: engine work on tokio's blocking pool.
+//! * **avif**: AVIF encoding (rav1e). **dav1d**: AVIF decoding (the system
+//!   libdav1d). **tokio**: engine work on tokio's blocking pool (on with
+//!   **router**).
 //! * **imagekit**: [`imagekit`], the ImageKit client. **emulator**: its
 //!   offline emulator.
 //! * **auth**: [`auth`], Clerk session verification and plans.
