@@ -1015,7 +1015,8 @@ async fn a_permit_for_another_recipient_reaches_nothing() -> TestResult {
     let emu = Emulator::start().await?;
     let cloud = ImageKitCloud::new(emu.client()?)?;
     let policy = Policy::pixmize();
-    let to_clerk = Query::to("clerk", "essential.service.authentication").data("user.contact.email");
+    let to_clerk =
+        Query::to("clerk", "essential.service.authentication").data("user.contact.email");
     let allow: Allow = match policy.decide(&to_clerk, &consent_given()) {
         Decision::Allow(a) => a,
         Decision::Deny(d) => panic!("the account activity permits Clerk: {d}"),
