@@ -5,7 +5,9 @@
 //! ```
 //!
 //! INPUT is files or folders (folders are read one level deep, skipping
-//! hidden files); OUT is a file when there is one input, otherwise a folder
+//! hidden files and, with a note, files whose bytes are not an image such as
+//! a `README.md`; a file named on the command line is always processed, so
+//! a named non-image is an error); OUT is a file when there is one input, otherwise a folder
 //! (default `pixmize-out/`). With no INPUT it processes the bundled sample
 //! photo. Batches run in parallel with rayon (`RAYON_NUM_THREADS` sets the
 //! threads).
@@ -13,7 +15,8 @@
 //! Safety rules:
 //! * Every output is written to a uniquely named temporary file in the
 //!   output folder and renamed into place, so a failure leaves no partial
-//!   file and parallel writers never share a temporary file.
+//!   file and parallel writers never share a temporary file. The output's
+//!   permissions are those of any new file (0666 less the umask).
 //! * An input is never overwritten.
 //! * Two inputs that would write the same output (`a/x.jpg` and `b/x.jpg`,
 //!   or `x.jpg` and `x.png`: outputs are named after the input's stem, and
@@ -28,7 +31,7 @@
 
 use std::error::Error;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -166,9 +169,29 @@ fn transformation_for_file(t: &Transformation, file: &Path) -> Result<Transforma
     Ok(t.clone())
 }
 
-/// Expands folders (one level, hidden files skipped) into their files, sorted.
-fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
+/// What a list of inputs expands to.
+#[derive(Debug, Default)]
+struct Expanded {
+    /// The files to process, in order.
+    files: Vec<PathBuf>,
+    /// Files found in folders whose first bytes are no image format.
+    not_images: Vec<PathBuf>,
+}
+
+/// Whether `path` starts like an image (its magic number; the name does not
+/// count). Unreadable files count as images, so that their error is shown.
+fn looks_like_an_image(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(64);
+    match fs::File::open(path).and_then(|f| f.take(64).read_to_end(&mut head)) {
+        Ok(_) => pixmize::engine::codec::detect(&head).is_some(),
+        Err(_) => true,
+    }
+}
+
+/// Expands folders (one level, hidden files skipped, files that are not
+/// images set aside) into their files, sorted; named files are kept as given.
+fn expand(inputs: &[PathBuf]) -> Result<Expanded, String> {
+    let mut out = Expanded::default();
     for input in inputs {
         if input.is_dir() {
             let entries = fs::read_dir(input).map_err(|e| format!("{}: {e}", input.display()))?;
@@ -178,12 +201,15 @@ fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
                 .collect();
             found.sort();
-            files.extend(found);
+            let (images, others): (Vec<_>, Vec<_>) =
+                found.into_iter().partition(|p| looks_like_an_image(p));
+            out.files.extend(images);
+            out.not_images.extend(others);
         } else {
-            files.push(input.clone());
+            out.files.push(input.clone());
         }
     }
-    Ok(files)
+    Ok(out)
 }
 
 /// Where one input's output goes.
@@ -257,8 +283,13 @@ fn plan_tasks(files: &[PathBuf], out: Option<&Path>) -> Result<Vec<Task>, String
 fn write_atomically(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut tmp =
-        tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile makes private (0600) files; an output is an ordinary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     // On error `persist` hands the file back; dropping it deletes it.
@@ -364,7 +395,15 @@ fn try_main() -> Result<i32, Box<dyn Error>> {
         return Ok(0);
     }
     let sample = args.inputs.is_empty();
-    let files = if sample { vec![PathBuf::from(SAMPLE)] } else { expand(&args.inputs)? };
+    let Expanded { files, not_images } = if sample {
+        Expanded { files: vec![PathBuf::from(SAMPLE)], not_images: Vec::new() }
+    } else {
+        expand(&args.inputs)?
+    };
+    if !not_images.is_empty() {
+        let names: Vec<String> = not_images.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("skipped {} file(s) that are not images: {}", names.len(), names.join(", "));
+    }
     if files.is_empty() {
         return Err("no input files".into());
     }
@@ -586,8 +625,16 @@ mod tests {
         })
         .unwrap();
 
-        let files = expand(&[inputs]).unwrap();
-        assert_eq!(files.len(), 4, "hidden files are skipped: {files:?}");
+        fs::write(inputs.join("SOURCES.md"), b"# where the photos come from\n").unwrap();
+        let Expanded { files, not_images } = expand(std::slice::from_ref(&inputs)).unwrap();
+        assert_eq!(files.len(), 3, "hidden files and non-images are skipped: {files:?}");
+        // By their bytes, not their names: the text file named .jpg is set
+        // aside with SOURCES.md, the truncated JPEG is processed (and fails).
+        assert_eq!(not_images, [inputs.join("SOURCES.md"), inputs.join("b-bad.jpg")]);
+        // Named on the command line, a non-image is processed, and fails.
+        let named = expand(&[inputs.join("b-bad.jpg")]).unwrap();
+        assert_eq!(named.files, [inputs.join("b-bad.jpg")]);
+        let files: Vec<PathBuf> = named.files.into_iter().chain(files).collect();
         let out = dir.path().join("out");
         let tasks = plan_tasks(&files, Some(&out)).unwrap();
         let outcome = batch(&tasks, "w-32");
@@ -603,10 +650,18 @@ mod tests {
                 }
             }
         }
-        assert!(outcome.results[1].as_ref().unwrap_err().contains("unrecognised image format"));
+        assert!(outcome.results[0].as_ref().unwrap_err().contains("unrecognised image format"));
         assert!(outcome.results[2].as_ref().unwrap_err().contains("cannot decode JPEG"));
         // the good ones were written with f-auto's choices, and nothing else
         assert_eq!(listing(&out), ["a-good.jpg", "d-good.png"]);
+        // with the permissions of any new file here (not tempfile's 0600)
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            fs::write(out.join("probe"), b"").unwrap();
+            assert_eq!(mode(&out.join("a-good.jpg")), mode(&out.join("probe")));
+        }
     }
 
     #[test]
