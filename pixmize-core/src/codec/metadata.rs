@@ -76,6 +76,7 @@ pub(crate) fn read(format: ImageFormat, bytes: &[u8]) -> Metadata {
         ImageFormat::Png => read_png(bytes),
         ImageFormat::Webp => read_webp(bytes),
         ImageFormat::Gif => read_gif(bytes),
+        ImageFormat::Tiff => read_tiff(bytes),
         _ => Metadata::default(),
     }
 }
@@ -181,6 +182,54 @@ fn read_png(b: &[u8]) -> Metadata {
             && let Ok(text) = t.get_text()
         {
             m.comments.push(text);
+        }
+    }
+    m
+}
+
+/// TIFF 6.0 §2 and BigTIFF: the XMP (tag 700) and ICC profile (tag 34675)
+/// entries of IFD0. Both are byte arrays (type BYTE or UNDEFINED) stored
+/// inline when they fit the entry's value field and at an offset otherwise.
+fn read_tiff(b: &[u8]) -> Metadata {
+    let mut m = Metadata::default();
+    let le = b.first() == Some(&b'I');
+    let big = b.get(2..4) == Some(if le { &[0x2B, 0][..] } else { &[0, 0x2B][..] });
+    let uint = |at: usize, n: usize| -> Option<u64> {
+        let bytes = b.get(at..at.checked_add(n)?)?;
+        let fold = |acc: u64, &v: &u8| acc << 8 | u64::from(v);
+        Some(if le { bytes.iter().rev().fold(0, fold) } else { bytes.iter().fold(0, fold) })
+    };
+    // (IFD offset position, entry-count size, entry size, value-field size)
+    let (ifd_at, count_size, entry_size, field) = if big { (8, 8, 20, 8) } else { (4, 2, 12, 4) };
+    let Some(ifd) = uint(ifd_at, field).and_then(|v| usize::try_from(v).ok()) else { return m };
+    let Some(n) = uint(ifd, count_size) else { return m };
+    for e in 0..usize::try_from(n).unwrap_or(0).min(4096) {
+        let Some(at) = ifd.checked_add(count_size).and_then(|v| v.checked_add(e * entry_size))
+        else {
+            break;
+        };
+        let (Some(tag), Some(typ), Some(count)) =
+            (uint(at, 2), uint(at + 2, 2), uint(at + 4, field))
+        else {
+            break;
+        };
+        let slot = match tag {
+            700 => &mut m.xmp,
+            34675 => &mut m.icc,
+            _ => continue,
+        };
+        let Ok(count) = usize::try_from(count) else { continue };
+        if !matches!(typ, 1 | 7) || count == 0 || count > MAX_BLOCK {
+            continue;
+        }
+        let value_at = at + 4 + field;
+        let start = if count <= field {
+            Some(value_at)
+        } else {
+            uint(value_at, field).and_then(|v| usize::try_from(v).ok())
+        };
+        if let Some(block) = start.and_then(|s| b.get(s..s.checked_add(count)?)) {
+            *slot = Some(block.to_vec());
         }
     }
     m
@@ -383,6 +432,44 @@ pub(crate) fn write_webp(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A little-endian classic TIFF whose IFD0 holds an inline 4-byte XMP
+    /// and an ICC profile stored at an offset; and the same in BigTIFF.
+    #[test]
+    fn tiff_xmp_and_icc_are_read_from_ifd0() {
+        let icc: Vec<u8> = (0..40u8).collect();
+        let mut classic = b"II*\0".to_vec();
+        classic.extend(8u32.to_le_bytes());
+        classic.extend(2u16.to_le_bytes());
+        classic.extend([0xBC, 0x02, 1, 0]); // tag 700, BYTE
+        classic.extend(4u32.to_le_bytes());
+        classic.extend(b"<x/>");
+        classic.extend([0x73, 0x87, 7, 0]); // tag 34675, UNDEFINED
+        classic.extend(40u32.to_le_bytes());
+        classic.extend(38u32.to_le_bytes()); // 8 + 2 + 24 + 4 (next IFD)
+        classic.extend(0u32.to_le_bytes());
+        classic.extend(&icc);
+        let m = read(ImageFormat::Tiff, &classic);
+        assert_eq!(m.xmp.as_deref(), Some(&b"<x/>"[..]));
+        assert_eq!(m.icc.as_deref(), Some(&icc[..]));
+
+        let mut big = b"MM\0\x2B\0\x08\0\0".to_vec();
+        big.extend(16u64.to_be_bytes());
+        big.extend(1u64.to_be_bytes());
+        big.extend([0x87, 0x73, 0, 7]);
+        big.extend(40u64.to_be_bytes());
+        big.extend(52u64.to_be_bytes()); // 16 + 8 + 20 + 8 (next IFD)
+        big.extend(0u64.to_be_bytes());
+        big.extend(&icc);
+        let m = read(ImageFormat::Tiff, &big);
+        assert_eq!(m.icc.as_deref(), Some(&icc[..]));
+        assert!(m.xmp.is_none());
+
+        // An offset past the end, or a truncated IFD, yields nothing.
+        let cut = &classic[..30];
+        assert!(read(ImageFormat::Tiff, cut).icc.is_none());
+        assert!(read(ImageFormat::Tiff, b"II*\0\xff\xff\xff\xff").is_empty());
+    }
 
     #[test]
     fn debug_hides_contents() {

@@ -90,9 +90,15 @@ pub fn opacity(img: DynamicImage, percent: u8) -> DynamicImage {
 /// A fast Gaussian blur of standard deviation `sigma` (three box passes).
 /// `bl-N` uses `sigma = N / 2`, an approximation: ImageKit documents the
 /// radius but not the kernel.
+///
+/// `sigma` is capped at the image's longer side: beyond it every pixel is
+/// already close to the image's mean, and the box passes cost time in
+/// proportion to their radius, so an unbounded value (`e-usm-0-1e9-1-0`)
+/// would otherwise run for hours on a thumbnail.
 #[must_use]
 pub fn blur(img: &DynamicImage, sigma: f32) -> DynamicImage {
-    if sigma <= 0.0 {
+    let sigma = sigma.min(img.width().max(img.height()) as f32);
+    if sigma.is_nan() || sigma <= 0.0 {
         return img.clone();
     }
     super::normalize(img.fast_blur(sigma))
@@ -154,6 +160,7 @@ fn usm(img: &DynamicImage, sigma: f32, amount: f32, threshold: f32) -> DynamicIm
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::{Number, Positive};
     use image::{Rgb, RgbImage};
 
     fn ramp() -> DynamicImage {
@@ -161,6 +168,24 @@ mod tests {
             let v = 64 + x as u8 * 2;
             Rgb([v, v / 2, 255 - v])
         }))
+    }
+
+    #[test]
+    fn an_absurd_sigma_is_capped_at_the_image_side() {
+        // Uncapped, this sigma gives a box radius near usize::MAX: hours of
+        // work, or a panic inside the blur.
+        let img = ramp();
+        let huge = blur(&img, 1e30);
+        let capped = blur(&img, 64.0);
+        assert_eq!(huge.as_bytes(), capped.as_bytes());
+        let u = UnsharpMask::Custom {
+            radius: Number::new(0.0).unwrap(),
+            sigma: Positive::new(1e12).unwrap(),
+            amount: Number::new(1.0).unwrap(),
+            threshold: Number::new(0.0).unwrap(),
+        };
+        let out = unsharp_mask(&img, u);
+        assert_eq!((out.width(), out.height()), (64, 8));
     }
 
     #[test]
