@@ -442,7 +442,13 @@ impl ImageKitBuilder {
     /// `IMAGEKIT_API_BASE_URL` (for pointing at an emulator). Unset or
     /// empty variables are left unset.
     pub fn from_env() -> ImageKitBuilder {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        ImageKitBuilder::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// [`ImageKitBuilder::from_env`] with `get` in place of the environment
+    /// (so that tests need not touch the process environment).
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ImageKitBuilder {
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         ImageKitBuilder {
             public_key: var("IMAGEKIT_PUBLIC_KEY"),
             private_key: var("IMAGEKIT_PRIVATE_KEY").map(SecretString::from),
@@ -676,7 +682,12 @@ impl ImageKit {
     /// [`Error::Config`] when `IMAGEKIT_PRIVATE_KEY` is not set or a value
     /// is malformed.
     pub fn from_env() -> Result<ImageKit> {
-        let b = ImageKitBuilder::from_env();
+        ImageKit::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// [`ImageKit::from_env`] with `get` in place of the environment.
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ImageKit> {
+        let b = ImageKitBuilder::from_lookup(get);
         if b.private_key.is_none() {
             return Err(Error::Config("IMAGEKIT_PRIVATE_KEY is not set"));
         }
@@ -939,12 +950,7 @@ impl ImageKit {
                 Err((kind, source)) => {
                     let retry = retries_left
                         && match mode {
-                            RetryMode::Idempotent | RetryMode::Create => matches!(
-                                kind,
-                                TransportKind::Connect
-                                    | TransportKind::Timeout
-                                    | TransportKind::Connection
-                            ),
+                            RetryMode::Idempotent | RetryMode::Create => kind.is_retryable(),
                             RetryMode::NotSentOnly | RetryMode::ConnectOnly => {
                                 kind == TransportKind::Connect
                             }
@@ -1302,6 +1308,96 @@ mod tests {
         assert_eq!(j.backoff(0, 1.0), ms(375));
         let r = random_unit();
         assert!((0.0..1.0).contains(&r));
+    }
+
+    /// A lookup over `vars` that records the names asked for.
+    fn lookup<'a>(
+        vars: &'a [(&str, &str)],
+        asked: &'a Mutex<Vec<String>>,
+    ) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            asked.lock().unwrap().push(k.to_owned());
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn from_env_reads_its_variables() {
+        let vars = [
+            ("IMAGEKIT_PUBLIC_KEY", "public_env"),
+            ("IMAGEKIT_PRIVATE_KEY", "private_env"),
+            ("IMAGEKIT_URL_ENDPOINT", "https://ik.imagekit.io/demo"),
+            ("IMAGEKIT_UPLOAD_BASE_URL", "http://127.0.0.1:9/up"),
+            ("IMAGEKIT_API_BASE_URL", "http://127.0.0.1:9/api/"),
+            ("IMAGEKIT_PRIVATE", "not read"),
+        ];
+        let asked = Mutex::new(Vec::new());
+        let ik = ImageKit::from_lookup(lookup(&vars, &asked)).unwrap();
+        let mut asked = asked.into_inner().unwrap();
+        asked.sort();
+        assert_eq!(
+            asked,
+            [
+                "IMAGEKIT_API_BASE_URL",
+                "IMAGEKIT_PRIVATE_KEY",
+                "IMAGEKIT_PUBLIC_KEY",
+                "IMAGEKIT_UPLOAD_BASE_URL",
+                "IMAGEKIT_URL_ENDPOINT",
+            ]
+        );
+        let i = &ik.inner;
+        assert_eq!(i.public_key.as_deref(), Some("public_env"));
+        assert_eq!(i.private_key.as_ref().map(|k| k.expose_secret()), Some("private_env"));
+        assert_eq!(i.url_endpoint.as_ref().map(Url::as_str), Some("https://ik.imagekit.io/demo/"));
+        assert_eq!(i.upload_base.as_str(), "http://127.0.0.1:9/up/");
+        assert_eq!(i.api_base.as_str(), "http://127.0.0.1:9/api/");
+    }
+
+    #[test]
+    fn from_env_treats_empty_values_as_unset() {
+        let vars = [
+            ("IMAGEKIT_PUBLIC_KEY", ""),
+            ("IMAGEKIT_PRIVATE_KEY", "private_env"),
+            ("IMAGEKIT_URL_ENDPOINT", "  "),
+            ("IMAGEKIT_UPLOAD_BASE_URL", "\t"),
+            ("IMAGEKIT_API_BASE_URL", ""),
+        ];
+        let asked = Mutex::new(Vec::new());
+        let b = ImageKitBuilder::from_lookup(lookup(&vars, &asked));
+        assert_eq!(
+            (&b.public_key, &b.url_endpoint, &b.upload_base, &b.api_base),
+            (&None, &None, &None, &None)
+        );
+        // Unset bases fall back to ImageKit's.
+        let ik = b.build().unwrap();
+        assert_eq!(ik.inner.upload_base.as_str(), DEFAULT_UPLOAD_BASE);
+        assert_eq!(ik.inner.api_base.as_str(), DEFAULT_API_BASE);
+    }
+
+    #[test]
+    fn from_env_without_private_key_names_the_variable() {
+        for private in [None, Some(""), Some("   ")] {
+            let mut vars = vec![
+                ("IMAGEKIT_PUBLIC_KEY", "public_env"),
+                ("IMAGEKIT_URL_ENDPOINT", "https://ik.imagekit.io/demo"),
+            ];
+            if let Some(p) = private {
+                vars.push(("IMAGEKIT_PRIVATE_KEY", p));
+            }
+            let asked = Mutex::new(Vec::new());
+            let Err(e) = ImageKit::from_lookup(lookup(&vars, &asked)) else {
+                panic!("a client without IMAGEKIT_PRIVATE_KEY ({private:?})");
+            };
+            assert!(matches!(e, Error::Config(_)), "{private:?}");
+            assert_eq!(
+                e.to_string(),
+                "invalid ImageKit client configuration: IMAGEKIT_PRIVATE_KEY is not set"
+            );
+        }
+        // The builder alone does not require it (unsigned URLs need no key).
+        let vars = [("IMAGEKIT_URL_ENDPOINT", "https://ik.imagekit.io/demo")];
+        let asked = Mutex::new(Vec::new());
+        assert!(ImageKitBuilder::from_lookup(lookup(&vars, &asked)).build().is_ok());
     }
 
     #[test]

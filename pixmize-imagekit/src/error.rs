@@ -127,13 +127,15 @@ impl Error {
     }
 
     /// Whether trying the same request again later may succeed: 408, 409,
-    /// 429 and 5xx answers, connection errors and timeouts. The client has
-    /// already retried these as far as its retry policy allows.
+    /// 429 and 5xx answers, connection failures and timeouts, the failures
+    /// the client retries an idempotent call on (not a response over the
+    /// size limit nor [`TransportKind::Other`]). The client has already
+    /// retried these as far as its retry policy and the call allow.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => is_retryable_status(e.status),
-            Error::Transport { .. } => true,
+            Error::Transport { kind, .. } => kind.is_retryable(),
             Error::Processing { source, .. } => source.is_retryable(),
             _ => false,
         }
@@ -302,6 +304,17 @@ pub enum TransportKind {
     Other,
 }
 
+impl TransportKind {
+    /// Whether the client retries an idempotent call after this failure
+    /// (and [`Error::is_retryable`] says so): the connection could not be
+    /// made, broke, or timed out. A response over the size limit would be
+    /// as large again, and [`TransportKind::Other`] (building the request,
+    /// redirects) would fail the same way.
+    pub(crate) fn is_retryable(self) -> bool {
+        matches!(self, TransportKind::Connect | TransportKind::Timeout | TransportKind::Connection)
+    }
+}
+
 impl fmt::Display for TransportKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -410,6 +423,37 @@ impl fmt::Display for Cleanup {
             Cleanup::Orphaned { .. } => {
                 f.write_str("the uploaded input could NOT be deleted and remains in ImageKit")
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport { endpoint: "file_details", kind, attempts: 1, source: "x".into() }
+    }
+
+    /// `is_retryable` says yes exactly for what the request engine retries.
+    #[test]
+    fn retryable_transport_kinds() {
+        const CASES: &[(TransportKind, bool)] = &[
+            (TransportKind::Connect, true),
+            (TransportKind::Timeout, true),
+            (TransportKind::Connection, true),
+            (TransportKind::TooLarge, false),
+            (TransportKind::Other, false),
+        ];
+        for &(kind, want) in CASES {
+            assert_eq!(kind.is_retryable(), want, "{kind:?}");
+            assert_eq!(transport(kind).is_retryable(), want, "{kind:?}");
+            let wrapped = Error::Processing {
+                stage: ProcessingStage::Fetch,
+                cleanup: Cleanup::Deleted,
+                source: Box::new(transport(kind)),
+            };
+            assert_eq!(wrapped.is_retryable(), want, "{kind:?} while processing");
         }
     }
 }

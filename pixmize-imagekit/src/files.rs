@@ -877,12 +877,15 @@ pub struct BulkJob {
 }
 
 /// The schema of a custom metadata field.
+///
+/// The default (also what a field sent without `schema` reads as) has no
+/// type: `kind` is `FieldType::Other("")`, which is not sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FieldSchema {
-    /// The type.
-    #[serde(rename = "type")]
+    /// The type; `FieldType::Other("")` when ImageKit sent none.
+    #[serde(rename = "type", default = "no_field_type", skip_serializing_if = "is_no_field_type")]
     pub kind: FieldType,
     /// Options of select types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -908,6 +911,20 @@ pub struct FieldSchema {
     /// Every other field.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+fn no_field_type() -> FieldType {
+    FieldType::Other(String::new())
+}
+
+fn is_no_field_type(kind: &FieldType) -> bool {
+    matches!(kind, FieldType::Other(s) if s.is_empty())
+}
+
+impl Default for FieldSchema {
+    fn default() -> Self {
+        FieldSchema::new(no_field_type())
+    }
 }
 
 impl FieldSchema {
@@ -942,7 +959,8 @@ pub struct CustomMetadataField {
     /// The label shown in the dashboard.
     #[serde(default, deserialize_with = "nullable")]
     pub label: String,
-    /// The schema.
+    /// The schema ([`FieldSchema::default`] when ImageKit sent none).
+    #[serde(default, deserialize_with = "nullable")]
     pub schema: FieldSchema,
     /// Every other field.
     #[serde(flatten)]
@@ -1589,6 +1607,31 @@ mod tests {
         let v2 = items[3].as_file().unwrap();
         assert_eq!(v2.kind, Some(AssetKind::FileVersion));
         assert_eq!(v2.version_info.as_ref().unwrap().id, VersionId::from("v2"));
+    }
+
+    /// A field without `schema`, or a schema without `type`, does not fail
+    /// the whole list.
+    #[test]
+    fn custom_metadata_fields_without_schema_or_type() {
+        let v = json!([
+            {"id": "c1", "name": "brand", "label": "Brand"},
+            {"id": "c2", "name": "price", "label": "Price", "schema": {"minValue": 0}},
+            {"id": "c3", "name": "note", "label": "Note", "schema": null},
+            {"id": "c4", "name": "sku", "label": "SKU", "schema": {"type": "Text", "maxLength": 9}}
+        ]);
+        let fields: Vec<CustomMetadataField> = serde_json::from_value(v).unwrap();
+        let kinds: Vec<&FieldType> = fields.iter().map(|f| &f.schema.kind).collect();
+        let none = FieldType::Other(String::new());
+        assert_eq!(kinds, [&none, &none, &none, &FieldType::Text]);
+        assert_eq!(fields[0].schema, FieldSchema::default());
+        assert_eq!(fields[1].schema.min_value, Some(json!(0)));
+        assert_eq!(fields[3].schema.max_length, Some(9));
+        // No type is not sent as `"type": ""`.
+        assert_eq!(serde_json::to_value(&fields[1].schema).unwrap(), json!({"minValue": 0}));
+        assert_eq!(
+            serde_json::to_value(&fields[3].schema).unwrap(),
+            json!({"type": "Text", "maxLength": 9})
+        );
     }
 
     #[test]

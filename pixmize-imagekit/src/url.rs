@@ -12,7 +12,14 @@
 //!    parsed as is and always takes the transformation in the query.
 //! 2. Extra query parameters are appended in insertion order,
 //!    form-encoded; then `tr=…` comes last, with `,` and `:` left readable.
-//! 3. Signing: `ik-s = hex(HMAC-SHA1(private key, url − endpoint + expiry))`
+//! 3. The transformation text (in the path or the query) is put in its wire
+//!    form before anything is signed: non-ASCII as UTF-8 `%XX`, the
+//!    characters a URL parser would escape in that position (`"`, `<`, `>`
+//!    everywhere; `'` in the query; `` ` ``, `{`, `}`, `^` and `\` in the
+//!    path) as `%XX`, and a `%` that does not start a `%XX` as `%25`; an
+//!    existing `%XX` is kept. So `l-text,i-Imagekité,l-end` is sent (and
+//!    signed) as `l-text,i-Imagekit%C3%A9,l-end`.
+//! 4. Signing: `ik-s = hex(HMAC-SHA1(private key, url − endpoint + expiry))`
 //!    over that exact wire string, where expiry is `9999999999` for a URL
 //!    that never expires (then `ik-t` is omitted) or `now + expires_in`.
 
@@ -269,9 +276,13 @@ impl ImageKit {
     /// exactly as [`ImageKit::url`] signs. The URL must not carry `ik-s` or
     /// `ik-t` yet.
     ///
+    /// The URL is signed (and returned) in the form an HTTP client sends
+    /// it: non-ASCII characters and the like are percent-encoded first.
+    ///
     /// # Errors
     /// [`Error::Config`] without a URL endpoint or private key;
-    /// [`Error::InvalidArgument`] for a URL that is already signed.
+    /// [`Error::InvalidArgument`] for a URL that does not parse or is
+    /// already signed.
     pub fn sign_url(&self, url: &str, expires_in: Option<Duration>) -> Result<String> {
         let endpoint = self
             .inner
@@ -283,6 +294,10 @@ impl ImageKit {
         if has_param(base, "ik-s") || has_param(base, "ik-t") {
             return Err(Error::invalid(OP, "the URL is already signed"));
         }
+        // Signed as sent: an HTTP client sends the parsed form, with
+        // non-ASCII and the like percent-encoded.
+        let parsed = Url::parse(base).map_err(|e| Error::invalid(OP, format!("bad URL: {e}")))?;
+        let base = parsed.as_str();
         let expiry = expiry(expires_in, self.now())?;
         Ok(format!("{}{fragment}", append_signature(base, endpoint.as_str(), key, expiry)))
     }
@@ -336,11 +351,15 @@ pub(crate) fn build(
     }
     let lower = src.get(..8).unwrap_or(src).to_ascii_lowercase();
     let absolute = lower.starts_with("http://") || lower.starts_with("https://");
-    let tr = o.tr();
     let in_query = absolute || o.position == TransformationPosition::Query;
-    if let Some(tr) = &tr {
-        check_raw_tr(tr, in_query)?;
-    }
+    let tr = match o.tr() {
+        Some(tr) => {
+            check_raw_tr(&tr, in_query)?;
+            // Signed as sent: a client would escape these characters itself.
+            Some(encode_tr(&tr, in_query))
+        }
+        None => None,
+    };
 
     let mut url = if absolute {
         let u = Url::parse(src).map_err(|e| Error::invalid(OP, format!("bad source URL: {e}")))?;
@@ -468,6 +487,38 @@ fn check_raw_tr(tr: &str, in_query: bool) -> Result<()> {
     Ok(())
 }
 
+/// Characters a URL parser escapes in a special-scheme query, besides the
+/// controls, spaces and `#` that [`check_raw_tr`] rejects.
+const QUERY_ESCAPED: &[u8] = b"\"'<>";
+/// Characters a URL parser escapes in a path, besides the controls, spaces,
+/// `#` and `?` that [`check_raw_tr`] rejects (`^` since url 2.5.9), and
+/// `\`, which it would read as `/`.
+const PATH_ESCAPED: &[u8] = b"\"<>\\^`{}";
+
+/// The wire form of a `tr` text: what an HTTP client sends for it, so that
+/// the string signed is the string sent. Non-ASCII bytes and the
+/// characters the URL parser would escape in that position become `%XX`,
+/// a `%` that does not start a `%XX` becomes `%25`, an existing `%XX` is
+/// kept, and everything else (`,`, `:`, `@`…) is left as is.
+fn encode_tr(tr: &str, in_query: bool) -> String {
+    let escaped = if in_query { QUERY_ESCAPED } else { PATH_ESCAPED };
+    let bytes = tr.as_bytes();
+    let mut out = String::with_capacity(tr.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let keep = if b == b'%' {
+            bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        } else {
+            b.is_ascii() && !escaped.contains(&b)
+        };
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn split_fragment(url: &str) -> (&str, &str) {
     match url.find('#') {
         Some(i) => (&url[..i], &url[i..]),
@@ -488,6 +539,35 @@ mod tests {
     fn collapse() {
         assert_eq!(collapse_slashes("/demo///a//b/"), "/demo/a/b/");
         assert_eq!(collapse_slashes("/"), "/");
+    }
+
+    #[test]
+    fn tr_wire_form() {
+        // (input, in the query, in the path)
+        const CASES: &[(&str, &str, &str)] = &[
+            ("w-300,h-200:rt-90", "w-300,h-200:rt-90", "w-300,h-200:rt-90"),
+            ("i-é", "i-%C3%A9", "i-%C3%A9"),
+            (
+                "i-Every%20thing,ie-YQ%3D%3D",
+                "i-Every%20thing,ie-YQ%3D%3D",
+                "i-Every%20thing,ie-YQ%3D%3D",
+            ),
+            ("i-100%,x-%4", "i-100%25,x-%254", "i-100%25,x-%254"),
+            ("i-\"<a>\"", "i-%22%3Ca%3E%22", "i-%22%3Ca%3E%22"),
+            ("i-{'`^|}", "i-{%27`^|}", "i-%7B'%60%5E|%7D"),
+            ("i-a\\b", "i-a\\b", "i-a%5Cb"),
+            ("i-@@,pg-2-4,$!*()[]", "i-@@,pg-2-4,$!*()[]", "i-@@,pg-2-4,$!*()[]"),
+        ];
+        for (input, query, path) in CASES {
+            assert_eq!(encode_tr(input, true), *query, "{input} in the query");
+            assert_eq!(encode_tr(input, false), *path, "{input} in the path");
+            // Encoding is idempotent: the wire form stays as it is.
+            assert_eq!(encode_tr(query, true), *query, "{input} twice");
+            assert_eq!(encode_tr(path, false), *path, "{input} twice");
+            // The URL parser (what an HTTP client sends) leaves it as is.
+            let url = format!("https://ik.imagekit.io/demo/tr:{path}/a.png?tr={query}");
+            assert_eq!(Url::parse(&url).unwrap().as_str(), url, "{input}");
+        }
     }
 
     #[test]

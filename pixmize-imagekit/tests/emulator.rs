@@ -165,6 +165,33 @@ async fn non_ascii_paths_sign_and_serve() {
     assert_eq!(get(&url).await.status(), 200);
 }
 
+/// Text that a client percent-encodes on the wire (non-ASCII, `"`, `{`,
+/// `}`, `'`) is signed in that form, so the emulator accepts the URL in
+/// both positions.
+#[tokio::test]
+async fn signed_urls_with_escaped_transformation_text_are_accepted() {
+    let (_emu, ik) = setup().await;
+    let f = ik
+        .upload(UploadRequest::new(FileSource::bytes(png(16, 16)), "t.png").is_private_file(true))
+        .await
+        .unwrap();
+    for position in [TransformationPosition::Query, TransformationPosition::Path] {
+        for text in ["l-text,i-Imagekité,l-end", "l-text,i-\"It's\"%20{ok},l-end"] {
+            let url = ik
+                .url(&f.file_path)
+                .raw_transformation("w-8")
+                .raw_transformation(text)
+                .position(position)
+                .signed(true)
+                .build()
+                .unwrap();
+            let r = get(&url).await;
+            assert_eq!(r.status(), 200, "{url}");
+            assert_eq!(dims(&r.bytes().await.unwrap()), (8, 8), "{url}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn auth_failures_look_like_imagekit() {
     let (emu, _) = setup().await;

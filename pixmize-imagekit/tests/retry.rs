@@ -204,6 +204,31 @@ async fn x_should_retry_overrides_the_decision() {
     assert_eq!(sleeper.sleeps().len(), 1);
 }
 
+/// A response over the size cap is not retried, and the error agrees.
+#[tokio::test]
+async fn oversized_responses_are_neither_retried_nor_retryable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/files/f1/details"))
+        .respond_with(details())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sleeper = RecordingSleeper::new();
+    let ik = builder(&server.uri())
+        .max_response_bytes(4)
+        .sleeper(Arc::new(sleeper.clone()))
+        .build()
+        .unwrap();
+    let e = ik.file_details("f1").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Transport { kind: TransportKind::TooLarge, attempts: 1, .. }),
+        "{e:?}"
+    );
+    assert!(!e.is_retryable());
+    assert!(sleeper.sleeps().is_empty());
+}
+
 #[tokio::test]
 async fn connection_errors_are_retried_then_reported() {
     // A port with nothing listening.

@@ -436,3 +436,74 @@ fn text_layers_switch_to_base64_when_needed() {
         "https://ik.imagekit.io/demo/tr:l-image,i-customer_logo@@nykaa.png,l-end/medium_cafe_B1iTdD0C.jpg"
     );
 }
+
+/// The `tr` text is signed in the form an HTTP client sends it: non-ASCII
+/// as UTF-8 `%XX`, and what the URL parser escapes in that position
+/// (`"` and `'` in the query; `"`, `{` and `}` in the path), an existing
+/// `%XX` kept and a lone `%` as `%25`. Expected signatures computed with
+/// Python's `hmac` (independent of this crate).
+#[test]
+fn transformation_text_is_signed_in_its_wire_form() {
+    let ik = demo();
+    let src = "sdk-testing-files/future-search.png";
+    let quirky = "l-text,i-\"Hi\"%20{x}%20%%2F',l-end";
+    let cases: Vec<(String, &str)> = vec![
+        (
+            ik.url(src)
+                .raw_transformation("l-text,i-Imagekité,l-end")
+                .signed(true)
+                .build()
+                .unwrap(),
+            "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?tr=l-text,i-Imagekit%C3%A9,l-end&ik-s=2cc0cddce6e8f427e35df6df37ce62ba0c9ad232",
+        ),
+        (
+            ik.url(src)
+                .raw_transformation("l-text,i-Imagekité,l-end")
+                .position(TransformationPosition::Path)
+                .signed(true)
+                .build()
+                .unwrap(),
+            "https://ik.imagekit.io/demo/tr:l-text,i-Imagekit%C3%A9,l-end/sdk-testing-files/future-search.png?ik-s=337f6fe62bed9f549bda170516c250f725e86a54",
+        ),
+        (
+            ik.url(src).raw_transformation(quirky).signed(true).build().unwrap(),
+            "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?tr=l-text,i-%22Hi%22%20{x}%20%25%2F%27,l-end&ik-s=c599e292011c977348fbbc988dd31e1ccb23e465",
+        ),
+        (
+            ik.url(src)
+                .raw_transformation(quirky)
+                .position(TransformationPosition::Path)
+                .signed(true)
+                .build()
+                .unwrap(),
+            "https://ik.imagekit.io/demo/tr:l-text,i-%22Hi%22%20%7Bx%7D%20%25%2F',l-end/sdk-testing-files/future-search.png?ik-s=c45852986ec64528e1439176ab1ae5b5f32f1780",
+        ),
+        (
+            // Unsigned URLs get the same wire form.
+            ik.url(src).raw_transformation("l-text,i-Imagekité,l-end").build().unwrap(),
+            "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?tr=l-text,i-Imagekit%C3%A9,l-end",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+        // What an HTTP client sends is exactly what was signed.
+        assert_eq!(url::Url::parse(&got).unwrap().as_str(), got);
+    }
+}
+
+/// `sign_url` signs what an HTTP client sends, too.
+#[test]
+fn sign_url_signs_the_wire_form() {
+    let ik = demo();
+    let signed = ik
+        .sign_url(
+            "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?tr=l-text,i-Imagekité,l-end",
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        signed,
+        "https://ik.imagekit.io/demo/sdk-testing-files/future-search.png?tr=l-text,i-Imagekit%C3%A9,l-end&ik-s=2cc0cddce6e8f427e35df6df37ce62ba0c9ad232"
+    );
+    assert!(matches!(ik.sign_url("not a url", None), Err(Error::InvalidArgument { .. })));
+}

@@ -503,3 +503,31 @@ async fn per_call_timeout_and_retries() {
     let quick = ik.with_timeout(std::time::Duration::from_millis(50));
     assert!(format!("{quick:?}").contains("50ms"));
 }
+
+/// A field without `schema`, or a schema without `type`, is read (with no
+/// type) instead of failing the whole list.
+#[tokio::test]
+async fn custom_metadata_fields_without_schema_are_listed() {
+    // Arrange
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/customMetadataFields"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "c1", "name": "brand", "label": "Brand"},
+            {"id": "c2", "name": "price", "label": "Price", "schema": {"minValue": 1}},
+            {"id": "c3", "name": "sku", "label": "SKU", "schema": {"type": "Text"}}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (ik, _) = wired(&server.uri());
+    // Act
+    let fields = ik.list_custom_metadata_fields(false, None).await.unwrap();
+    // Assert
+    let kinds: Vec<&FieldType> = fields.iter().map(|f| &f.schema.kind).collect();
+    let none = FieldType::Other(String::new());
+    assert_eq!(kinds, [&none, &none, &FieldType::Text]);
+    assert_eq!(fields[1].schema.min_value, Some(json!(1)));
+    assert_eq!(fields[0].schema, FieldSchema::default());
+}
