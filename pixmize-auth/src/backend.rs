@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{ApiErrorDetail, BackendError, ConfigError};
+use crate::error::{ApiErrorDetail, BackendError, ConfigError, JsonError};
 use crate::verify::{DEFAULT_API_URL, DEFAULT_API_VERSION, parse_http_url};
 
 /// JSON `null` or a missing field reads as `T::default()`.
@@ -523,7 +523,10 @@ impl BackendClient {
     /// `GET /users/{user_id}`.
     ///
     /// # Errors
-    /// [`BackendError`]; [`BackendError::is_not_found`] for an unknown user.
+    /// [`BackendError`]; [`BackendError::is_not_found`] for an unknown user;
+    /// [`BackendError::InvalidArgument`], before any request, for an id that
+    /// is empty, `.`, `..` or holds a tab or line break (the same holds for
+    /// every method that takes an id).
     pub async fn get_user(&self, user_id: &str) -> Result<User, BackendError> {
         let url = self.url("get_user", &["users", user_id])?;
         self.call("get_user", Method::GET, url, None).await
@@ -623,8 +626,10 @@ impl BackendClient {
     }
 
     fn url(&self, endpoint: &'static str, segments: &[&str]) -> Result<Url, BackendError> {
-        if segments.iter().any(|s| s.is_empty()) {
-            return Err(BackendError::InvalidArgument { endpoint, reason: "an id is empty" });
+        for segment in segments {
+            if let Some(reason) = unusable_segment(segment) {
+                return Err(BackendError::InvalidArgument { endpoint, reason });
+            }
         }
         let mut url = self.inner.base.clone();
         url.path_segments_mut()
@@ -643,7 +648,7 @@ impl BackendClient {
     ) -> Result<T, BackendError> {
         let bytes = self.send(endpoint, method, url, body).await?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| BackendError::Decode { endpoint, source: e.into() })
+            .map_err(|e| BackendError::Decode { endpoint, source: JsonError::from_serde(&e) })
     }
 
     async fn send(
@@ -730,6 +735,23 @@ impl BackendClient {
     }
 }
 
+/// Why `segment` cannot be one path segment as given, if it cannot. The
+/// `url` crate skips `.` and `..` pushed as segments and strips tabs and
+/// line breaks (so `".\n."` becomes `..`), which would send a request for
+/// another path: `get_user("..")` would list users, `delete_user("..")`
+/// would call `DELETE /users`.
+fn unusable_segment(segment: &str) -> Option<&'static str> {
+    if segment.is_empty() {
+        Some("an id is empty")
+    } else if segment.contains(['\t', '\n', '\r']) {
+        Some("an id contains a tab or line break")
+    } else if matches!(segment, "." | "..") {
+        Some("an id is `.` or `..`")
+    } else {
+        None
+    }
+}
+
 fn parse_error_body(bytes: &[u8]) -> (Vec<ApiErrorDetail>, Option<String>) {
     #[derive(Deserialize, Default)]
     #[serde(default)]
@@ -801,10 +823,25 @@ mod tests {
             .unwrap();
         let url = client.url("get_user", &["users", "../admin?x=1"]).unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:9/v1/users/..%2Fadmin%3Fx=1");
-        assert!(matches!(
-            client.url("get_user", &["users", ""]),
-            Err(BackendError::InvalidArgument { .. })
-        ));
+        for bad in ["", ".", "..", ".\t.", "\n", "user_\r1"] {
+            assert!(
+                matches!(
+                    client.url("get_user", &["users", bad]),
+                    Err(BackendError::InvalidArgument { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        // Lookalikes stay inside their segment: `%` is escaped, so no
+        // `%2e%2e` reaches the server as a dot segment.
+        for (id, path) in [
+            ("...", "/v1/users/..."),
+            ("%2e%2e", "/v1/users/%252e%252e"),
+            (".%2E", "/v1/users/.%252E"),
+            (" ..", "/v1/users/%20.."),
+        ] {
+            assert_eq!(client.url("get_user", &["users", id]).unwrap().path(), path, "{id:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-/// A boxed error from a dependency (reqwest, serde_json, ...), reachable
+/// A boxed error from a dependency (reqwest, jsonwebtoken, ...), reachable
 /// through [`std::error::Error::source`].
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -258,11 +258,13 @@ pub enum BackendError {
     Decode {
         /// The operation, such as `"get_user"`.
         endpoint: &'static str,
-        /// The decoding error.
+        /// What was wrong and where, without any value from the body.
         #[source]
-        source: BoxError,
+        source: JsonError,
     },
-    /// An argument was rejected before any request was sent (an empty id).
+    /// An argument was rejected before any request was sent: an empty id,
+    /// an id that the URL would drop or rewrite (`.`, `..`, tabs or line
+    /// breaks), or a page size over Clerk's limit.
     #[error("invalid argument for the Clerk Backend API ({endpoint}): {reason}")]
     InvalidArgument {
         /// The operation, such as `"get_user"`.
@@ -351,11 +353,150 @@ pub enum WebhookError {
     /// The verified body is not a Clerk event.
     #[error("the webhook body is not a valid event")]
     InvalidPayload {
-        /// The JSON error.
+        /// What was wrong and where, without any value from the body.
         #[source]
-        source: BoxError,
+        source: JsonError,
     },
 }
+
+/// A JSON body that could not be decoded, described without any of its
+/// content.
+///
+/// serde_json's own messages quote the offending value (`invalid type:
+/// string "ada@example.com", expected i64`), so they are not kept. What is
+/// kept: the kind of failure, the name of a missing or duplicate field (a
+/// name from this crate's types, never from the body), and the position.
+///
+/// ```
+/// use pixmize_auth::{JsonErrorKind, WebhookError, WebhookEvent};
+/// let body = br#"{"type":"user.created","data":{"id":"user_1","created_at":"ada@example.com"}}"#;
+/// let Err(WebhookError::InvalidPayload { source }) = WebhookEvent::from_slice(body) else {
+///     panic!("a string where a number belongs is rejected")
+/// };
+/// assert_eq!(source.kind, JsonErrorKind::InvalidType);
+/// assert!(!format!("{source} {source:?}").contains("ada@"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JsonError {
+    /// What kind of failure it is.
+    pub kind: JsonErrorKind,
+    /// The field named by [`JsonErrorKind::MissingField`] and
+    /// [`JsonErrorKind::DuplicateField`]; `None` for every other kind.
+    pub field: Option<String>,
+    /// The line (from 1) where decoding stopped, or 0 when unknown (a
+    /// value decoded from already parsed JSON has no position).
+    pub line: usize,
+    /// The column (from 1) where decoding stopped, or 0 when unknown.
+    pub column: usize,
+}
+
+/// The kind of a [`JsonError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonErrorKind {
+    /// The body is not JSON.
+    Syntax,
+    /// The body ends in the middle of a value.
+    Eof,
+    /// A value has the wrong type, such as a string where a number belongs.
+    InvalidType,
+    /// A value has the right type but is not acceptable.
+    InvalidValue,
+    /// An array or object has the wrong number of elements.
+    InvalidLength,
+    /// A value names an enum variant that does not exist.
+    UnknownVariant,
+    /// An object has a field that is not allowed.
+    UnknownField,
+    /// An object lacks a required field.
+    MissingField,
+    /// An object has the same field twice.
+    DuplicateField,
+    /// Any other mismatch between the JSON and the expected type.
+    Other,
+}
+
+impl JsonErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Syntax => "invalid JSON syntax",
+            Self::Eof => "unexpected end of the JSON body",
+            Self::InvalidType => "a value of the wrong type",
+            Self::InvalidValue => "an invalid value",
+            Self::InvalidLength => "an array or object of the wrong length",
+            Self::UnknownVariant => "an unknown enum variant",
+            Self::UnknownField => "an unknown field",
+            Self::MissingField => "missing field",
+            Self::DuplicateField => "duplicate field",
+            Self::Other => "JSON of an unexpected shape",
+        }
+    }
+}
+
+impl JsonError {
+    /// Keeps the category and position of `e`, and the field name of a
+    /// missing or duplicate field; drops the message, which may quote the
+    /// body.
+    pub(crate) fn from_serde(e: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let (kind, field) = match e.classify() {
+            Category::Syntax | Category::Io => (JsonErrorKind::Syntax, None),
+            Category::Eof => (JsonErrorKind::Eof, None),
+            Category::Data => {
+                // serde's standard messages (`serde::de::Error`'s provided
+                // methods) start with these words; only the words are used.
+                let message = e.to_string();
+                let kind = [
+                    ("invalid type: ", JsonErrorKind::InvalidType),
+                    ("invalid value: ", JsonErrorKind::InvalidValue),
+                    ("invalid length ", JsonErrorKind::InvalidLength),
+                    ("unknown variant `", JsonErrorKind::UnknownVariant),
+                    ("unknown field `", JsonErrorKind::UnknownField),
+                    ("missing field `", JsonErrorKind::MissingField),
+                    ("duplicate field `", JsonErrorKind::DuplicateField),
+                ]
+                .into_iter()
+                .find(|(prefix, _)| message.starts_with(prefix));
+                match kind {
+                    // `missing_field` and `duplicate_field` take a
+                    // `&'static str`: the name comes from a type, not the body.
+                    Some((
+                        prefix,
+                        kind @ (JsonErrorKind::MissingField | JsonErrorKind::DuplicateField),
+                    )) => {
+                        let field = message[prefix.len()..]
+                            .split_once('`')
+                            .map(|(name, _)| name)
+                            .filter(|name| {
+                                name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                            })
+                            .map(str::to_owned);
+                        (kind, field)
+                    }
+                    Some((_, kind)) => (kind, None),
+                    None => (JsonErrorKind::Other, None),
+                }
+            }
+        };
+        Self { kind, field, line: e.line(), column: e.column() }
+    }
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind.describe())?;
+        if let Some(field) = &self.field {
+            write!(f, " `{field}`")?;
+        }
+        if self.line > 0 {
+            write!(f, " at line {}, column {}", self.line, self.column)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for JsonError {}
 
 /// A configuration error, reported when a verifier, client or webhook
 /// secret is built. The messages never repeat the secret.
@@ -410,6 +551,7 @@ const _: () = {
     ok::<BackendError>();
     ok::<WebhookError>();
     ok::<ConfigError>();
+    ok::<JsonError>();
 };
 
 #[cfg(test)]

@@ -45,7 +45,8 @@ pub use crate::claims::{
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::error::{
-    ApiErrorDetail, BackendError, ConfigError, Error, Result, VerifyError, WebhookError,
+    ApiErrorDetail, BackendError, ConfigError, Error, JsonError, JsonErrorKind, Result,
+    VerifyError, WebhookError,
 };
 pub use crate::jwks::JwksOptions;
 pub use crate::plan::{

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use crate::backend::{BillingSubscription, DeletedObject, SubscriptionItem, User};
-use crate::error::{ConfigError, WebhookError};
+use crate::error::{ConfigError, JsonError, WebhookError};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -329,11 +329,12 @@ impl WebhookEvent {
             #[serde(default)]
             instance_id: Option<String>,
         }
-        let invalid = |e: serde_json::Error| WebhookError::InvalidPayload { source: e.into() };
-        let raw: Raw = serde_json::from_slice(body).map_err(invalid)?;
+        fn invalid(e: &serde_json::Error) -> WebhookError {
+            WebhookError::InvalidPayload { source: JsonError::from_serde(e) }
+        }
+        let raw: Raw = serde_json::from_slice(body).map_err(|e| invalid(&e))?;
         fn typed<T: serde::de::DeserializeOwned>(data: Value) -> Result<T, WebhookError> {
-            serde_json::from_value(data)
-                .map_err(|e| WebhookError::InvalidPayload { source: e.into() })
+            serde_json::from_value(data).map_err(|e| invalid(&e))
         }
         let t = raw.event_type.as_str();
         let data = if t == "user.created" {
@@ -426,20 +427,31 @@ impl IdempotencyCache {
         let now = unix_seconds(now);
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        // Drop expired and over-capacity entries, oldest first.
-        while let Some((expiry, old)) = st.order.front().cloned() {
-            let stale = st.expires.get(&old) != Some(&expiry);
-            if stale || expiry <= now || st.expires.len() >= self.capacity {
-                st.order.pop_front();
-                if !stale {
-                    st.expires.remove(&old);
-                }
-            } else {
+        // Drop expired entries (and queue entries of forgotten or renewed
+        // ids), oldest first.
+        while let Some((expiry, old)) = st.order.front() {
+            let stale = st.expires.get(old) != Some(expiry);
+            if !stale && *expiry > now {
                 break;
             }
+            if let Some((_, old)) = st.order.pop_front()
+                && !stale
+            {
+                st.expires.remove(&old);
+            }
         }
+        // A duplicate is answered before anything is evicted, so a repeat
+        // of the oldest id is still recognised when the cache is full.
         if st.expires.get(id).is_some_and(|e| *e > now) {
             return false;
+        }
+        // A new (or expired) id: make room by forgetting the oldest ids.
+        st.expires.remove(id);
+        while st.expires.len() >= self.capacity {
+            let Some((expiry, old)) = st.order.pop_front() else { break };
+            if st.expires.get(&old) == Some(&expiry) {
+                st.expires.remove(&old);
+            }
         }
         let expiry = now.saturating_add(ttl);
         st.expires.insert(id.to_owned(), expiry);

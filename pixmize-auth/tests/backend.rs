@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pixmize_auth::{BackendClient, BackendError, MetadataUpdate, UserQuery};
+use pixmize_auth::{BackendClient, BackendError, JsonErrorKind, MetadataUpdate, UserQuery};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -256,6 +256,85 @@ async fn ids_cannot_escape_their_path_segment() {
     client(&server).get_user("../jwks").await.unwrap();
     let err = client(&server).get_user("").await.unwrap_err();
     assert!(matches!(err, BackendError::InvalidArgument { .. }));
+}
+
+#[tokio::test]
+async fn dot_ids_are_rejected_before_any_request() {
+    // Arrange: any request at all is a failure (`.` and `..` would be
+    // dropped from the path, turning `get_user("..")` into `GET /v1/users`
+    // and `delete_user("..")` into `DELETE /v1/users`).
+    let server = MockServer::start().await;
+    Mock::given(|_: &Request| true)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let clerk = client(&server);
+    let update = MetadataUpdate::public(json!({"plan": "pro"}));
+    for id in ["", ".", "..", ".\t.", ".\n", "user_\r1"] {
+        // Act
+        let errors = [
+            clerk.get_user(id).await.map(drop).unwrap_err(),
+            clerk.delete_user(id).await.map(drop).unwrap_err(),
+            clerk.merge_metadata(id, &update).await.map(drop).unwrap_err(),
+            clerk.replace_metadata(id, &update).await.map(drop).unwrap_err(),
+            clerk.user_billing_subscription(id).await.map(drop).unwrap_err(),
+        ];
+        // Assert
+        for err in errors {
+            assert!(matches!(err, BackendError::InvalidArgument { .. }), "{id:?}: {err:?}");
+            assert!(!err.is_retryable(), "{id:?}");
+        }
+    }
+    let received = server.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "requests were sent: {received:?}");
+}
+
+#[tokio::test]
+async fn decode_errors_never_quote_the_body() {
+    // Arrange: an email where a timestamp belongs.
+    let server = MockServer::start().await;
+    let mut user = user_json("user_1");
+    user["created_at"] = json!("ada@example.com");
+    Mock::given(method("GET"))
+        .and(path("/v1/users/user_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users/count"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"total": "ada@example.com"}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let clerk = client(&server);
+    // Act
+    let wrong_type = clerk.get_user("user_1").await.unwrap_err();
+    let missing = clerk.count_users(&UserQuery::default()).await.unwrap_err();
+    // Assert
+    let BackendError::Decode { endpoint: "get_user", source } = &wrong_type else {
+        panic!("{wrong_type:?}")
+    };
+    assert_eq!(source.kind, JsonErrorKind::InvalidType);
+    assert!(source.line > 0 && source.column > 0, "{source:?}");
+    let BackendError::Decode { source, .. } = &missing else { panic!("{missing:?}") };
+    assert_eq!(source.kind, JsonErrorKind::MissingField);
+    assert_eq!(source.field.as_deref(), Some("total_count"));
+    assert_eq!(
+        source.to_string(),
+        format!("missing field `total_count` at line 1, column {}", source.column)
+    );
+    for err in [&wrong_type, &missing] {
+        let mut text = String::new();
+        let mut cause: Option<&dyn std::error::Error> = Some(err);
+        while let Some(e) = cause {
+            text.push_str(&format!("{e} {e:?}\n"));
+            cause = e.source();
+        }
+        assert!(!text.contains("ada@") && !text.contains("example.com"), "{text}");
+    }
 }
 
 #[test]

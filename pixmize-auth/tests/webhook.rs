@@ -6,7 +6,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderValue};
-use pixmize_auth::{EventData, IdempotencyCache, Webhook, WebhookError};
+use pixmize_auth::{
+    EventData, IdempotencyCache, JsonErrorKind, Webhook, WebhookError, WebhookEvent,
+};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const MSG_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
@@ -178,4 +180,62 @@ fn clerk_event_end_to_end_with_idempotency() {
     let seen = IdempotencyCache::default();
     assert!(seen.first_delivery(&verified.delivery.id, at(1_700_000_000)));
     assert!(!seen.first_delivery(&verified.delivery.id, at(1_700_003_600)));
+}
+
+#[test]
+fn duplicates_are_recognised_when_the_cache_is_full() {
+    let seen = IdempotencyCache::new(Duration::from_secs(3600), 2);
+    let now = at(1_700_000_000);
+    // Two ids fill the cache; their repeats are duplicates, not first deliveries.
+    assert!(seen.first_delivery("a", now));
+    assert!(seen.first_delivery("b", now));
+    assert!(!seen.first_delivery("a", now), "a repeat of the oldest id at capacity");
+    assert!(!seen.first_delivery("b", now), "a repeat of the newest id at capacity");
+    assert_eq!(seen.len(), 2);
+    // A third id evicts the oldest one, and only it.
+    assert!(seen.first_delivery("c", now));
+    assert_eq!(seen.len(), 2);
+    assert!(!seen.first_delivery("b", now));
+    assert!(!seen.first_delivery("c", now));
+    assert!(seen.first_delivery("a", now), "the evicted id counts as new again");
+    assert!(!seen.first_delivery("c", now), "the eviction for `a` took `b`, the oldest");
+    assert!(seen.first_delivery("b", now));
+}
+
+#[test]
+fn invalid_payloads_never_quote_the_body() {
+    let cases: &[(&str, JsonErrorKind, Option<&str>)] = &[
+        // An email where a timestamp belongs, top level and nested.
+        (
+            r#"{"type":"user.created","data":{"id":"user_1","created_at":"ada@example.com"}}"#,
+            JsonErrorKind::InvalidType,
+            None,
+        ),
+        (
+            r#"{"type":"ada@example.com","timestamp":"ada@example.com"}"#,
+            JsonErrorKind::InvalidType,
+            None,
+        ),
+        (
+            r#"{"type":"user.deleted","data":{"id":["ada@example.com"]}}"#,
+            JsonErrorKind::InvalidType,
+            None,
+        ),
+        // Not JSON, cut short, a required field missing.
+        (r#"{"type":"user.created", ada@example.com}"#, JsonErrorKind::Syntax, None),
+        (r#"{"type":"user.created","data":{"id":"ada@example.com"#, JsonErrorKind::Eof, None),
+        (r#"{"data":{"email":"ada@example.com"}}"#, JsonErrorKind::MissingField, Some("type")),
+    ];
+    for (body, kind, field) in cases {
+        let err = WebhookEvent::from_slice(body.as_bytes()).unwrap_err();
+        let WebhookError::InvalidPayload { source } = &err else { panic!("{body}: {err:?}") };
+        assert_eq!((source.kind, source.field.as_deref()), (*kind, *field), "{body}");
+        let mut text = String::new();
+        let mut cause: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = cause {
+            text.push_str(&format!("{e} {e:?}\n"));
+            cause = e.source();
+        }
+        assert!(!text.contains("ada@") && !text.contains("example.com"), "{body}: {text}");
+    }
 }

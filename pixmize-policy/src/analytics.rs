@@ -401,6 +401,12 @@ pub(crate) fn scrub_text(text: &str, max: usize) -> Option<String> {
 
 /// Reduces a URL to its path: no scheme, host, credentials, query or
 /// fragment; id-like segments become `:id`.
+///
+/// A value without a scheme or leading `/` whose first segment (up to the
+/// first `/`, or all of it) has a dot or a colon, as a host has and a
+/// relative path's first segment does not (`pixmize.example/edit`,
+/// `localhost:3000/edit`), is read as a URL without its scheme: the host is
+/// dropped like any other.
 pub(crate) fn url_path(value: &str, max: usize) -> String {
     let no_fragment = value.split('#').next().unwrap_or("");
     let no_query = no_fragment.split('?').next().unwrap_or("");
@@ -411,6 +417,10 @@ pub(crate) fn url_path(value: &str, max: usize) -> String {
         }
         None if no_query.starts_with("//") => {
             no_query[2..].find('/').map_or("/", |j| &no_query[2 + j..])
+        }
+        None if !no_query.starts_with('/') => {
+            let (first, rest) = no_query.find('/').map_or((no_query, ""), |j| no_query.split_at(j));
+            if first.contains(['.', ':']) { rest } else { no_query }
         }
         None => no_query,
     };
@@ -464,6 +474,15 @@ mod tests {
             ("https://pixmize.example", "/"),
             ("/a/ada@example.com", "/a/:id"),
             ("/p/%E2%9C%93", "/p/:id"),
+            // No scheme: a leading host-like segment is a host.
+            ("pixmize.example/edit", "/edit"),
+            ("www.pixmize.example/editor/tools?x=1", "/editor/tools"),
+            ("user:pw@pixmize.example/a", "/a"),
+            ("localhost:3000/edit", "/edit"),
+            ("pixmize.example", "/"),
+            // A relative path keeps its first segment.
+            ("editor/tools", "/editor/tools"),
+            ("editor", "/editor"),
         ];
         for (input, want) in CASES {
             assert_eq!(url_path(input, 64), *want, "input {input:?}");

@@ -902,13 +902,25 @@ fn analytics(o: &Document, n: &Document, out: &mut Out) {
             );
         }
     }
+    // A longer limit keeps more of what users type: anonymisation weakened.
     if new.max_text_len > old.max_text_len {
         out.push(
-            Severity::Notify,
+            Severity::Material,
             "analytics.max_text_len",
             here(),
-            "longer text values kept",
+            format!(
+                "text values kept up to {} characters, not {}",
+                new.max_text_len, old.max_text_len
+            ),
             users.clone(),
+        );
+    } else if new.max_text_len < old.max_text_len {
+        out.push(
+            Severity::Favourable,
+            "analytics.max_text_len",
+            here(),
+            format!("text values cut to {} characters, not {}", new.max_text_len, old.max_text_len),
+            vec![],
         );
     }
     if old.activity != new.activity {
@@ -959,13 +971,7 @@ fn analytics(o: &Document, n: &Document, out: &mut Out) {
                     vec![],
                 ),
                 (Some(a), Some(b)) if a != b => {
-                    let sev = if matches!(b, PropertyRule::Text)
-                        || matches!((a, b), (PropertyRule::OneOf { values: x }, PropertyRule::OneOf { values: y }) if y.iter().any(|v| !x.contains(v)))
-                    {
-                        Severity::Material
-                    } else {
-                        Severity::Favourable
-                    };
+                    let sev = if widens(a, b) { Severity::Material } else { Severity::Favourable };
                     out.push(
                         sev,
                         path.clone(),
@@ -995,6 +1001,27 @@ fn analytics(o: &Document, n: &Document, out: &mut Out) {
             format!("event `{}` dropped", e.name),
             vec![],
         );
+    }
+}
+
+/// How much of a value a property rule lets through: a fixed set of values
+/// (`one_of`), then any path (`url_path`), then scrubbed free text (`text`).
+fn breadth(rule: &PropertyRule) -> u8 {
+    match rule {
+        PropertyRule::OneOf { .. } => 0,
+        PropertyRule::UrlPath => 1,
+        PropertyRule::Text => 2,
+    }
+}
+
+/// Whether `new` records values that `old` did not: a broader rule, or a
+/// fixed set with a value added.
+fn widens(old: &PropertyRule, new: &PropertyRule) -> bool {
+    match (old, new) {
+        (PropertyRule::OneOf { values: x }, PropertyRule::OneOf { values: y }) => {
+            y.iter().any(|v| !x.contains(v))
+        }
+        _ => breadth(new) > breadth(old),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::key::{ExtensionError, Key, KeyKind};
+use crate::key::{ExtensionError, Key, KeyError, KeyKind};
 use crate::model::{ClauseRef, Right};
 
 /// A `Result` with this crate's [`Error`].
@@ -130,7 +130,12 @@ pub enum IssueKind {
         /// The id.
         id: String,
     },
-    /// A key is not in the taxonomy (fideslang snapshot plus extensions).
+    /// A key is not written as a taxonomy key (`user.content.private`:
+    /// lower-case segments separated by dots).
+    #[error(transparent)]
+    InvalidKey(KeyError),
+    /// A well-formed key that is not in the taxonomy (fideslang snapshot
+    /// plus extensions).
     #[error("unknown {kind} `{key}`")]
     UnknownKey {
         /// Which taxonomy.

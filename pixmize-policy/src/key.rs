@@ -24,6 +24,12 @@ const SNAPSHOT: &str = include_str!("taxonomy/fideslang-3.1.tsv");
 /// `_`. A key [covers](Key::covers) itself and every key below it, so `user`
 /// covers `user.contact.email` (fideslang's parent-chain inheritance).
 ///
+/// [`Key::new`], `parse` and deserializing a `Key` check the syntax. Inside
+/// a [`Document`](crate::Document) keys are read as written, so that one
+/// malformed key does not hide the document's other problems; validation
+/// reports each as [`IssueKind::InvalidKey`](crate::IssueKind::InvalidKey),
+/// and a [`Policy`](crate::Policy) only ever holds well-formed keys.
+///
 /// ```
 /// use pixmize_policy::Key;
 /// let parent: Key = "user.content".parse()?;
@@ -36,6 +42,22 @@ const SNAPSHOT: &str = include_str!("taxonomy/fideslang-3.1.tsv");
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Key(String);
+
+/// Reads a key of a policy document without checking its syntax: validation
+/// reports a malformed key as [`IssueKind::InvalidKey`](crate::IssueKind::InvalidKey)
+/// together with every other problem, where a parse error would hide them.
+pub(crate) fn deserialize_unchecked<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Key, D::Error> {
+    String::deserialize(d).map(Key)
+}
+
+/// As [`deserialize_unchecked`], for a list of keys.
+pub(crate) fn deserialize_unchecked_vec<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Key>, D::Error> {
+    Vec::<String>::deserialize(d).map(|keys| keys.into_iter().map(Key).collect())
+}
 
 /// Why a string is not a valid [`Key`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -409,6 +431,7 @@ pub struct KeyRule {
     #[serde(default)]
     pub matches: MatchMode,
     /// The rule's keys; each covers its dotted children.
+    #[serde(deserialize_with = "deserialize_unchecked_vec")]
     pub values: Vec<Key>,
 }
 

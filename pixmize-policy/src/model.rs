@@ -326,6 +326,7 @@ pub struct Extension {
     /// Which taxonomy it extends.
     pub kind: KeyKind,
     /// The new key; its dotted prefix must already exist.
+    #[serde(deserialize_with = "crate::key::deserialize_unchecked")]
     pub key: Key,
     /// A human name.
     pub name: String,
@@ -468,10 +469,13 @@ pub struct Activity {
     /// What happens, in prose.
     pub description: String,
     /// Fideslang data categories; each covers its dotted children.
+    #[serde(deserialize_with = "crate::key::deserialize_unchecked_vec")]
     pub data_categories: Vec<Key>,
     /// The fideslang data use (purpose); covers its dotted children.
+    #[serde(deserialize_with = "crate::key::deserialize_unchecked")]
     pub purpose: Key,
     /// Fideslang data subjects.
+    #[serde(deserialize_with = "crate::key::deserialize_unchecked_vec")]
     pub data_subjects: Vec<Key>,
     /// The GDPR Art. 6 legal basis.
     pub legal_basis: LegalBasis,

@@ -88,6 +88,10 @@ fn build_taxonomy(doc: &Document, out: &mut Sink) -> Taxonomy {
     let mut exts: Vec<_> = doc.extensions.iter().enumerate().collect();
     exts.sort_by_key(|(_, e)| e.key.depth());
     for (i, ext) in exts {
+        if let Err(e) = Key::new(ext.key.as_str()) {
+            out.push(format!("extensions[{i}].key"), None, IssueKind::InvalidKey(e));
+            continue;
+        }
         if let Err(e) = taxonomy.extend(ext.kind, ext.key.clone(), ext.name.clone()) {
             out.push(format!("extensions[{i}]"), None, IssueKind::BadExtension(e));
         }
@@ -181,7 +185,11 @@ fn check_key(
     taxonomy: &Taxonomy,
     out: &mut Sink,
 ) {
-    if !taxonomy.contains(kind, key) {
+    // Keys are read unchecked (see `Key`), so the syntax is checked here,
+    // next to every other problem, before the taxonomy lookup.
+    if let Err(e) = Key::new(key.as_str()) {
+        out.push(at, Some(clause.clone()), IssueKind::InvalidKey(e));
+    } else if !taxonomy.contains(kind, key) {
         out.push(at, Some(clause.clone()), IssueKind::UnknownKey { kind, key: key.clone() });
     }
 }
@@ -529,7 +537,7 @@ fn check_analytics(doc: &Document, out: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::ExtensionError;
+    use crate::key::{ExtensionError, KeyError};
     use crate::{PIXMIZE_TOML, Policy};
 
     #[test]
@@ -549,6 +557,7 @@ mod tests {
             IssueKind::InvalidDate { .. } => "InvalidDate",
             IssueKind::InvalidId { .. } => "InvalidId",
             IssueKind::DuplicateId { .. } => "DuplicateId",
+            IssueKind::InvalidKey(_) => "InvalidKey",
             IssueKind::UnknownKey { .. } => "UnknownKey",
             IssueKind::BadExtension(_) => "BadExtension",
             IssueKind::UnknownRecipient { .. } => "UnknownRecipient",
@@ -582,11 +591,12 @@ mod tests {
     }
 
     /// Every kind, as [`kind_name`] names it.
-    const KINDS: [&str; 33] = [
+    const KINDS: [&str; 34] = [
         "Empty",
         "InvalidDate",
         "InvalidId",
         "DuplicateId",
+        "InvalidKey",
         "UnknownKey",
         "BadExtension",
         "UnknownRecipient",
@@ -673,6 +683,31 @@ mod tests {
                         kind: KeyKind::DataUse,
                         key: key("essential.service.payments"),
                     },
+                )],
+            },
+            Case {
+                label: "InvalidKey",
+                edits: &[(
+                    "\"user.name\", \"user.account.username\"",
+                    "\"User.Name\", \"user.account.username\"",
+                )],
+                want: vec![(
+                    "activities[account].data_categories",
+                    K::InvalidKey(KeyError {
+                        key: s("User.Name"),
+                        reason: "only a-z, 0-9, `_` and `.` are allowed",
+                    }),
+                )],
+            },
+            Case {
+                label: "InvalidKey/prohibition",
+                edits: &[("\"personalize.profiling\", ", "\"personalize..profiling\", ")],
+                want: vec![(
+                    "prohibitions[no_profiling].purposes",
+                    K::InvalidKey(KeyError {
+                        key: s("personalize..profiling"),
+                        reason: "a segment is empty",
+                    }),
                 )],
             },
             Case {

@@ -70,6 +70,10 @@ fn classification_table() {
         (&[("legal_basis = \"contract\"\nlocation = \"device\"\nretention = { kind = \"ephemeral\" }", "legal_basis = \"contract\"\nlocation = { recipient = \"vercel\" }\nretention = { kind = \"days\", days = 1 }")], Severity::Material, &["activities[device_processing].location"]),
         // Anonymisation weakened: a new statistics property.
         (&[("properties = { path = { kind = \"url_path\" } }", "properties = { path = { kind = \"url_path\" }, referrer = { kind = \"text\" } }")], Severity::Material, &["analytics.events[page_view]"]),
+        // Anonymisation weakened: a fixed set of values becomes any path, a path becomes free text, longer text is kept.
+        (&[("processing_method = { kind = \"one_of\", values = [\"device\", \"cloud\"] }", "processing_method = { kind = \"url_path\" }")], Severity::Material, &["analytics.events[feature_used]"]),
+        (&[("path = { kind = \"url_path\" }", "path = { kind = \"text\" }")], Severity::Material, &["analytics.events[page_view]"]),
+        (&[("max_text_len = 64", "max_text_len = 4000")], Severity::Material, &["analytics.max_text_len"]),
         // A new non-essential cookie; a longer cookie max-age.
         (&[("[[cookies]]\nname = \"__client_uat\"", "[[cookies]]\nname = \"_ab\"\ndomain = \"pixmize.example\"\nmax_age_s = 86400\nthird_party = false\noptional = true\nhttp_only = false\nsecure = true\nactivity = \"usage_statistics\"\npurpose = \"x\"\n\n[[cookies]]\nname = \"__client_uat\"")], Severity::Material, &["cookies[_ab]"]),
         (&[("max_age_s = 604800\nthird_party = false\noptional = false\nhttp_only = true", "max_age_s = 2592000\nthird_party = false\noptional = false\nhttp_only = true")], Severity::Material, &["cookies[__client].max_age_s"]),
@@ -83,6 +87,9 @@ fn classification_table() {
         (&[("data_categories = [\"user.device.ip_address\", \"user.device.user_agent\", \"system.operations\"]", "data_categories = [\"user.device.ip_address\", \"system.operations\"]")], Severity::Favourable, &["activities[hosting_logs].data_categories"]),
         (&[("[[rights]]\nright = \"complaint\"", "[[rights]]\nright = \"withdraw_consent\"\nhow = \"Switch it off where you switched it on.\"\nchannels = [\"in_app\"]\ndeadline_days = 0\n\n[[rights]]\nright = \"complaint\"")], Severity::Favourable, &["rights[withdraw_consent]"]),
         (&[("consent = { kind = \"opt_out\", preference = \"usage_statistics\" }", "consent = { kind = \"opt_in\", preference = \"usage_statistics\" }"), ("default_on = true", "default_on = false")], Severity::Favourable, &["activities[usage_statistics].consent"]),
+        // Favourable: statistics narrowed to fixed values, shorter text.
+        (&[("path = { kind = \"url_path\" }", "path = { kind = \"one_of\", values = [\"/\", \"/editor\"] }")], Severity::Favourable, &["analytics.events[page_view]"]),
+        (&[("max_text_len = 64", "max_text_len = 32")], Severity::Favourable, &["analytics.max_text_len"]),
         // Editorial: titles, prose, links.
         (&[("title = \"Pixmize privacy policy\"", "title = \"Privacy at Pixmize\"")], Severity::Editorial, &["title"]),
         (&[("privacy_url = \"https://clerk.com/privacy\"", "privacy_url = \"https://clerk.com/legal/privacy\"")], Severity::Editorial, &["recipients[clerk]"]),

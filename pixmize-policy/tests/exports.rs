@@ -39,6 +39,34 @@ fn dpv_has_one_process_per_activity_with_w3c_iris() {
 }
 
 #[test]
+fn dpv_lists_hold_no_duplicates() {
+    // Access and "ask what was collected" are both GDPR Art. 15, erasure and
+    // account deletion both Art. 17; each IRI is listed once per process.
+    let ld = export::dpv_jsonld(Policy::pixmize());
+    let graph = ld["@graph"].as_array().unwrap();
+    let mut checked = 0;
+    for node in graph.iter().filter(|n| n["@type"] == "dpv:Process") {
+        let fields = node.as_object().unwrap();
+        for (field, value) in fields {
+            let Some(list) = value.as_array() else { continue };
+            for (i, item) in list.iter().enumerate() {
+                assert!(!list[..i].contains(item), "{} lists {item} twice in {field}", node["@id"]);
+            }
+            checked += 1;
+        }
+        let rights: Vec<&str> = node["dpv:hasRight"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["@id"].as_str())
+            .collect();
+        assert_eq!(rights.iter().filter(|r| **r == "eu-gdpr:A15").count(), 1, "{rights:?}");
+        assert_eq!(rights.iter().filter(|r| **r == "eu-gdpr:A17").count(), 1, "{rights:?}");
+    }
+    assert!(checked > 0);
+}
+
+#[test]
 fn privacy_txt_lists_entity_contact_actions_and_cookie_septuples() {
     let policy = Policy::pixmize();
     let txt = export::privacy_txt(policy);

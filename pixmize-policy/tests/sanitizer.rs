@@ -86,6 +86,21 @@ proptest! {
 }
 
 #[test]
+fn a_url_without_a_scheme_loses_its_host() {
+    for (input, want) in [
+        ("pixmize.example/edit", "/edit"),
+        ("www.pixmize.example/editor?email=ada@example.com", "/editor"),
+        ("ada@pixmize.example/edit", "/edit"),
+        ("localhost:3000/edit/", "/edit"),
+        ("editor/tools", "/editor/tools"),
+    ] {
+        let mut raw = RawEvent::new("page_view", OffsetDateTime::UNIX_EPOCH);
+        raw.properties.insert("path".into(), input.into());
+        assert_eq!(sanitize(&raw).unwrap().property("path"), Some(want), "{input:?}");
+    }
+}
+
+#[test]
 fn unknown_events_are_dropped_without_echoing_them() {
     let raw = RawEvent::new("ada@example.com", OffsetDateTime::UNIX_EPOCH);
     let err = sanitize(&raw).unwrap_err();

@@ -138,6 +138,62 @@ fn ephemeral_uploads_need_a_delete_obligation() {
 }
 
 #[test]
+fn a_malformed_key_is_listed_with_the_other_problems() {
+    // A key written wrongly, an extension key written wrongly, and an
+    // activity without retention: all three are reported, none hides another.
+    let text = support::pixmize_toml_with(&[
+        ("purpose = \"essential.service.authentication\"", "purpose = \"Essential.Service\""),
+        ("key = \"visitor.online\"", "key = \"visitor online\""),
+        (
+            "retention = { kind = \"days\", days = 30 }\nsource = \"observed\"\nmeasures = [\"encryption_in_transit\"]\nstores = [\"cdn:access-logs\"]",
+            "source = \"observed\"\nmeasures = [\"encryption_in_transit\"]\nstores = [\"cdn:access-logs\"]",
+        ),
+    ]);
+    let err = Policy::from_toml(&text).unwrap_err();
+    let Error::Invalid(issues) = &err else { panic!("expected Invalid, got {err:?}") };
+    let find = |at: &str| issues.iter().find(|i| i.at == at).map(|i| &i.kind);
+    let Some(IssueKind::InvalidKey(bad)) = find("activities[account].purpose") else {
+        panic!("no InvalidKey for the purpose in {issues:#?}")
+    };
+    assert_eq!(bad.key, "Essential.Service");
+    assert!(
+        matches!(find("extensions[3].key"), Some(IssueKind::InvalidKey(e)) if e.key == "visitor online"),
+        "{issues:#?}"
+    );
+    assert_eq!(find("activities[cdn_logs].retention"), Some(&IssueKind::MissingRetention));
+    // A malformed key is not also reported as unknown; the well-formed key
+    // that no longer has its extension still is.
+    assert!(
+        !issues.iter().any(|i| matches!(&i.kind, IssueKind::UnknownKey { key, .. } if key.as_str().contains(['E', ' ']))),
+        "{issues:#?}"
+    );
+    assert!(
+        issues.iter().any(|i| matches!(&i.kind, IssueKind::UnknownKey { key, .. } if key.as_str() == "visitor.online")),
+        "{issues:#?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("activities[account].purpose: invalid taxonomy key `Essential.Service`: only a-z, 0-9, `_` and `.` are allowed"),
+        "{msg}"
+    );
+    // JSON is read the same way.
+    let json =
+        Policy::from_toml(pixmize_policy::PIXMIZE_TOML).unwrap().to_json().unwrap().replacen(
+            "\"purpose\": \"essential.service.authentication\"",
+            "\"purpose\": \"Essential.Service\"",
+            1,
+        );
+    let err = Policy::from_json(&json).unwrap_err();
+    assert!(
+        matches!(err.issues(), [i] if i.at == "activities[account].purpose" && matches!(i.kind, IssueKind::InvalidKey(_))),
+        "{err:?}"
+    );
+    // Outside a document, a key is still checked when it is read.
+    assert!(serde_json::from_str::<pixmize_policy::Key>("\"User.Content\"").is_err());
+    assert!(serde_json::from_str::<pixmize_policy::Key>("\"user.content\"").is_ok());
+}
+
+#[test]
 fn format_version_and_syntax_errors_are_typed() {
     let v2 = support::pixmize_toml_with(&[("format = 1", "format = 2")]);
     assert!(matches!(

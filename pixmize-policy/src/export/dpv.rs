@@ -61,6 +61,18 @@ fn mapped(table: &[(&str, &'static str)], key: &crate::Key) -> Value {
     id(lookup(table, key).map_or_else(|| format!("fides:{key}"), str::to_owned))
 }
 
+/// `values` without repeats, in first-seen order (`Vec::dedup` only drops
+/// adjacent repeats). The lists are a handful of IRIs long.
+fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 fn mechanism_iri(m: TransferMechanism) -> &'static str {
     match m {
         TransferMechanism::Adequacy | TransferMechanism::Dpf => "eu-gdpr:A45-3",
@@ -127,18 +139,19 @@ fn process(policy: &Policy, a: &Activity) -> Value {
             }
         }
     }
-    let mut rights: Vec<Value> = doc.rights.iter().filter_map(|r| r.right.dpv()).map(id).collect();
-    rights.dedup();
+    // Several rights map to one article (access and "ask what was
+    // collected" are both Art. 15), so keep each IRI once, first seen first.
+    let rights = unique(doc.rights.iter().filter_map(|r| r.right.dpv()).map(id));
     let mut node = json!({
         "@id": format!("{}{}", doc.url, a.clause().href()),
         "@type": "dpv:Process",
         "dct:title": a.title,
-        "dpv:hasPersonalData": a.data_categories.iter().map(|k| mapped(PERSONAL_DATA, k)).collect::<Vec<_>>(),
+        "dpv:hasPersonalData": unique(a.data_categories.iter().map(|k| mapped(PERSONAL_DATA, k))),
         "dpv:hasPurpose": mapped(PURPOSES, &a.purpose),
         "dpv:hasProcessing": processing.into_iter().map(id).collect::<Vec<_>>(),
         "dpv:hasLegalBasis": id(a.legal_basis.dpv()),
         "dpv:hasDataController": id(doc.controller.url.clone()),
-        "dpv:hasDataSubject": a.data_subjects.iter().map(|k| mapped(SUBJECTS, k)).collect::<Vec<_>>(),
+        "dpv:hasDataSubject": unique(a.data_subjects.iter().map(|k| mapped(SUBJECTS, k))),
         "dpv:hasLocation": id(if a.location == Location::Device { "dpv:WithinDevice" } else { "dpv:CloudLocation" }),
         "dpv:hasStorageCondition": storage(a.retention),
         "dpv:hasTechnicalOrganisationalMeasure": measures,
@@ -146,10 +159,10 @@ fn process(policy: &Policy, a: &Activity) -> Value {
     });
     if let Some(obj) = node.as_object_mut() {
         if !processors.is_empty() {
-            obj.insert("dpv:hasDataProcessor".into(), Value::Array(processors));
+            obj.insert("dpv:hasDataProcessor".into(), Value::Array(unique(processors)));
         }
         if !recipients.is_empty() {
-            obj.insert("dpv:hasRecipient".into(), Value::Array(recipients));
+            obj.insert("dpv:hasRecipient".into(), Value::Array(unique(recipients)));
         }
         if !countries.is_empty() {
             obj.insert("dpv:hasThirdCountry".into(), Value::Array(countries));
