@@ -284,8 +284,8 @@ pub enum PlanError {
     /// The planned output is too large.
     #[error("output of {0} is over the size limits")]
     OutputTooLarge(Dimensions),
-    /// An expression could not be evaluated.
-    #[error("`{key}`: {source}")]
+    /// An expression could not be evaluated (the reason is the source).
+    #[error("the expression of `{key}` cannot be evaluated")]
     Expression {
         /// The parameter.
         key: &'static str,

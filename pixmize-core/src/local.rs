@@ -33,7 +33,7 @@ pub struct LocalProcessor {
 }
 
 impl LocalProcessor {
-    /// A processor with default limits (100 MP input, 40 MB, 65535 px sides).
+    /// A processor with default limits (100 MP input, 40 MiB, 65535 px sides).
     #[must_use]
     pub fn new() -> LocalProcessor {
         LocalProcessor::default()
@@ -76,11 +76,23 @@ impl Processor for LocalProcessor {
     }
 
     /// Everything [`Transformation::cloud_only`] lists, plus output formats
-    /// whose encoder is not compiled in.
+    /// whose encoder is not compiled in. `f-webp` needs the `libwebp`
+    /// feature (lossy WebP), except when the output is lossless (`lo-true`,
+    /// the last `lo` of the top-level steps wins, as in the engine), which
+    /// the pure-Rust `webp` feature encodes.
     fn supports(&self, t: &Transformation) -> Support {
         let mut missing = t.cloud_only();
+        let lossless = t
+            .steps()
+            .iter()
+            .filter_map(|s| match s {
+                Step::Params(p) => p.lossless,
+                Step::If(_) => None,
+            })
+            .next_back()
+            .unwrap_or(false);
         for (i, step) in t.steps().iter().enumerate() {
-            collect_formats(step, i, &mut missing);
+            collect_formats(step, i, lossless, &mut missing);
         }
         if missing.is_empty() { Support::Full } else { Support::NeedsCloud(missing) }
     }
@@ -97,7 +109,7 @@ impl Processor for LocalProcessor {
     }
 }
 
-fn collect_formats(step: &Step, index: usize, missing: &mut Vec<CloudOnly>) {
+fn collect_formats(step: &Step, index: usize, lossless: bool, missing: &mut Vec<CloudOnly>) {
     match step {
         Step::Params(p) => {
             let format = match p.format {
@@ -108,14 +120,18 @@ fn collect_formats(step: &Step, index: usize, missing: &mut Vec<CloudOnly>) {
                 Some(Format::Jpg | Format::Jpeg) => Some(ImageFormat::Jpeg),
                 _ => None,
             };
-            if let Some(f) = format.filter(|f| !codec::can_encode(*f)) {
+            let encodable = |f: &ImageFormat| {
+                codec::can_encode(*f)
+                    || (*f == ImageFormat::Webp && lossless && cfg!(feature = "webp"))
+            };
+            if let Some(f) = format.filter(|f| !encodable(f)) {
                 missing.push(CloudOnly { step: index, key: "f", reason: encoder_missing(f) });
             }
         }
         Step::If(c) => {
             for t in std::iter::once(c.then()).chain(c.otherwise()) {
                 for s in t.steps() {
-                    collect_formats(s, index, missing);
+                    collect_formats(s, index, lossless, missing);
                 }
             }
         }
@@ -125,7 +141,9 @@ fn collect_formats(step: &Step, index: usize, missing: &mut Vec<CloudOnly>) {
 fn encoder_missing(f: ImageFormat) -> &'static str {
     match f {
         ImageFormat::Avif => "the AVIF encoder is not enabled in this build (feature `avif`)",
-        ImageFormat::Webp => "the WebP encoder is not enabled in this build",
+        ImageFormat::Webp => {
+            "lossy WebP needs the `libwebp` feature, not enabled in this build (`lo-true` works)"
+        }
         _ => "this format's encoder is not enabled in this build",
     }
 }

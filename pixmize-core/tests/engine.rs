@@ -257,6 +257,47 @@ fn processor_runs_with_and_without_a_runtime() {
     assert!(out.location.is_device());
 }
 
+/// With a Tokio runtime the CPU work runs on the blocking pool. On a
+/// single-threaded runtime, a future joined after `process` gets polled
+/// while the processing is still under way; were the work done inside
+/// `poll`, that neighbour would only run once the image was finished.
+#[cfg(feature = "tokio")]
+#[test]
+fn processing_keeps_off_the_async_executor() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let engine = LocalProcessor::new();
+    let neighbour_ran = AtomicBool::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let job = Job::new(support::sample_jpeg(), "w-800,e-sharpen".parse().unwrap());
+        let process = async {
+            let out = engine.process(job).await.unwrap();
+            (out, neighbour_ran.load(Ordering::SeqCst))
+        };
+        let neighbour = async { neighbour_ran.store(true, Ordering::SeqCst) };
+        let ((out, neighbour_ran_first), ()) = tokio::join!(process, neighbour);
+        assert!(neighbour_ran_first, "the executor thread was blocked by the processing");
+        assert_eq!(out.width, 800);
+    });
+}
+
+/// `f-webp` means lossy WebP, which needs the `libwebp` feature; lossless
+/// (`lo-true`) is pure Rust and runs wherever `webp` is on (wasm32 too).
+#[cfg(feature = "webp")]
+#[test]
+fn lossless_webp_runs_without_libwebp() {
+    let engine = LocalProcessor::new();
+    let lossless: Transformation = "w-64,f-webp,lo-true".parse().unwrap();
+    assert!(engine.supports(&lossless).is_full());
+    let out = engine.process_sync(Job::new(support::sample_jpeg(), lossless)).unwrap();
+    assert_eq!((out.format, out.width), (ImageFormat::Webp, 64));
+    let lossy: Transformation = "w-64,f-webp".parse().unwrap();
+    assert_eq!(engine.supports(&lossy).is_full(), cfg!(feature = "libwebp"));
+    // the last `lo` wins, as in the engine
+    let relapsed: Transformation = "f-webp,lo-true:w-64,lo-false".parse().unwrap();
+    assert_eq!(engine.supports(&relapsed).is_full(), cfg!(feature = "libwebp"));
+}
+
 #[test]
 fn debug_never_prints_image_bytes() {
     let job = Job::new(vec![0xAB; 4096], "w-1".parse().unwrap());

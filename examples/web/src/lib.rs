@@ -30,7 +30,7 @@
 //! * **jpeg**, **png**, **webp**, **gif** *(default)*: codecs, forwarded to
 //!   `pixmize-core` (pure Rust). WebP is input only in the browser: lossy
 //!   WebP encoding needs libwebp (C), so `f-webp` is an `unsupported` error
-//!   there (and so, today, is `f-webp,lo-true`; see the README's limits).
+//!   there; `f-webp,lo-true` gives lossless WebP (see the README's limits).
 //! * **bmp**, **tiff**: more input and output formats.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used)]

@@ -20,8 +20,9 @@ use crate::error::{Limit, LimitExceeded};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Largest encoded input accepted, in bytes. Default 40 MiB, the largest
-    /// image ImageKit accepts on its paid Lite plan.
+    /// Largest encoded input accepted, in bytes. Default 40 MiB (41,943,040
+    /// bytes), at or above the 40 MB ImageKit documents as the largest image
+    /// its paid Lite plan accepts.
     pub max_input_bytes: u64,
     /// Largest width × height accepted (stored size, before any
     /// shrink-on-load). Default 100 000 000, as ImageKit.
