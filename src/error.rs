@@ -54,7 +54,8 @@ pub enum Error {
 }
 
 /// Why a job was refused, naming the rule that decided: a clause of the
-/// privacy policy or a rule of the user's plan. Nothing left the device.
+/// privacy policy, a rule of the user's plan, or the user id that cannot
+/// name an upload folder. Nothing left the device.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("denied by {rule}: {message}")]
 #[non_exhaustive]
@@ -104,6 +105,10 @@ pub enum Rule {
     /// The cloud processor cannot carry out an obligation of the policy's
     /// permit (e.g. deleting uploads after processing).
     Obligation,
+    /// The user id is not a [`UserId`](crate::UserId), so it cannot name an
+    /// upload folder of its own: in the cloud it could share a folder with
+    /// another user or with the anonymous uploads.
+    InvalidUserId,
 }
 
 impl fmt::Display for Rule {
@@ -114,6 +119,7 @@ impl fmt::Display for Rule {
             Rule::PlanTooLarge => f.write_str("plan:max-megapixels"),
             Rule::PlanQuota => f.write_str("plan:monthly-quota"),
             Rule::Obligation => f.write_str("policy:obligation"),
+            Rule::InvalidUserId => f.write_str("user:invalid-id"),
         }
     }
 }

@@ -9,7 +9,8 @@
 //! 3. otherwise asks [`Policy::decide`] whether the image (and the user id
 //!    that names its upload folder) may go to the cloud recipient for image
 //!    processing, checks that the plan includes cloud work for an image this
-//!    size and that the month's quota is not used up;
+//!    size, that the user id is a [`UserId`] (it names the upload folder)
+//!    and that the month's quota is not used up;
 //! 4. only then hands the job to the cloud processor — through a
 //!    [`CloudGate`] that cannot be called without the policy's
 //!    [`Allow`] — after carrying out the `Allow`'s obligations (metadata is
@@ -30,6 +31,7 @@ use pixmize_policy::{Allow, ConsentRequirement, ConsentSnapshot, Decision, Deny,
 
 use crate::error::{Denied, Error, Rule};
 use crate::record::{MemorySink, Outcome, ProcessingRecord, RecordSink, redacted};
+use crate::rights::UserId;
 
 /// The fideslang purpose of image processing in the Pixmize policy.
 pub const IMAGE_PROCESSING: &str = "essential.service.image_processing";
@@ -51,7 +53,9 @@ pub enum Preference {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Context {
-    /// The verified user id (`sub`), or `None` when anonymous.
+    /// The verified user id (`sub`), or `None` when anonymous. Only an id
+    /// that is a [`UserId`] (as Clerk's are) may have jobs run in the cloud,
+    /// where it names the upload folder; the device runs anyone's jobs.
     pub user: Option<String>,
     /// What the user's plan allows.
     pub entitlements: Entitlements,
@@ -73,7 +77,8 @@ impl Context {
         }
     }
 
-    /// A signed-in user with `entitlements`.
+    /// A signed-in user with `entitlements`. The cloud refuses the jobs of
+    /// an `id` that is not a [`UserId`] ([`Rule::InvalidUserId`]).
     #[must_use]
     pub fn user(id: impl Into<String>, entitlements: Entitlements) -> Context {
         Context {
@@ -122,12 +127,55 @@ pub trait CloudProcessor: Send + Sync {
     /// and must carry out its obligations they are responsible for
     /// (deletion after processing).
     ///
-    /// ```compile_fail
-    /// # async fn f(cloud: &pixmize::ImageKitCloud, job: pixmize::engine::Job) {
-    /// use pixmize::CloudProcessor;
-    /// // Without an `Allow` from `Policy::decide` there is no call to make.
-    /// cloud.process_for(job, None).await;
-    /// # }
+    /// The call, with the permit the policy gave:
+    ///
+    /// ```
+    /// # use pixmize::CloudProcessor;
+    /// # use pixmize::engine::Job;
+    /// # use pixmize::policy::ConsentSnapshot;
+    /// # type BoxError = Box<dyn std::error::Error>;
+    /// # async fn f(cloud: &dyn CloudProcessor, job: Job, consent: &ConsentSnapshot) -> Result<(), BoxError> {
+    /// use pixmize::policy::{Allow, Decision, Policy, Query};
+    /// let query = Query::to(cloud.recipient(), pixmize::IMAGE_PROCESSING).data("user.content.private");
+    /// let decision = Policy::pixmize().decide(&query, consent);
+    /// let allow: Allow = match decision {
+    ///     Decision::Allow(allow) => allow,
+    ///     Decision::Deny(deny) => return Err(deny.to_string().into()),
+    /// };
+    /// cloud.process_for(&allow, job, None).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// The same call does not compile with a permit made by hand (no
+    /// constructor, no `Default`, private fields)…
+    ///
+    /// ```compile_fail,E0599
+    /// # use pixmize::CloudProcessor;
+    /// # use pixmize::engine::Job;
+    /// # use pixmize::policy::ConsentSnapshot;
+    /// # type BoxError = Box<dyn std::error::Error>;
+    /// # async fn f(cloud: &dyn CloudProcessor, job: Job, consent: &ConsentSnapshot) -> Result<(), BoxError> {
+    /// use pixmize::policy::{Allow, Decision, Policy, Query};
+    /// let query = Query::to(cloud.recipient(), pixmize::IMAGE_PROCESSING).data("user.content.private");
+    /// let decision = Policy::pixmize().decide(&query, consent);
+    /// let allow: Allow = Allow::default(); // forged: the decision is ignored
+    /// cloud.process_for(&allow, job, None).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// …nor with the policy's answer unread (a [`Decision`] may be a refusal):
+    ///
+    /// ```compile_fail,E0308
+    /// # use pixmize::CloudProcessor;
+    /// # use pixmize::engine::Job;
+    /// # use pixmize::policy::ConsentSnapshot;
+    /// # type BoxError = Box<dyn std::error::Error>;
+    /// # async fn f(cloud: &dyn CloudProcessor, job: Job, consent: &ConsentSnapshot) -> Result<(), BoxError> {
+    /// use pixmize::policy::{Allow, Decision, Policy, Query};
+    /// let query = Query::to(cloud.recipient(), pixmize::IMAGE_PROCESSING).data("user.content.private");
+    /// let decision = Policy::pixmize().decide(&query, consent);
+    /// cloud.process_for(&decision, job, None).await?;
+    /// # Ok(()) }
     /// ```
     ///
     /// # Errors
@@ -137,7 +185,7 @@ pub trait CloudProcessor: Send + Sync {
         &self,
         allow: &Allow,
         job: Job,
-        user: Option<&str>,
+        user: Option<&UserId>,
     ) -> Result<Processed, pixmize_core::Error>;
 }
 
@@ -171,7 +219,7 @@ impl CloudGate {
         &self,
         allow: &Allow,
         job: Job,
-        user: Option<&str>,
+        user: Option<&UserId>,
     ) -> Result<Processed, Error> {
         let recipient = self.processor.recipient();
         if allow.recipient().map(|r| r.as_str()) != Some(recipient) {
@@ -373,7 +421,8 @@ impl Hybrid {
             }
             Err(e) => return Err(e),
         };
-        let (gate, allow, user_key) = cloud;
+        let (gate, allow, user) = cloud;
+        let user_key = quota_key(user.as_ref());
         let mut job = job;
         if allow.must_strip_metadata() {
             match codec::strip_metadata(&job.input) {
@@ -381,18 +430,18 @@ impl Hybrid {
                 Err(e) => {
                     // Nothing left the device and no work was done: give
                     // the quota back.
-                    self.quota.refund(&user_key, 1, now).await;
+                    self.quota.refund(user_key, 1, now).await;
                     return Err(Error::Input(e));
                 }
             }
         }
         record.location = format!("cloud:{}", gate.processor.recipient());
         record.decided_by = format!("policy:{}", allow.clause().as_str());
-        match gate.process(&allow, job, ctx.user.as_deref()).await {
+        match gate.process(&allow, job, user.as_ref()).await {
             Ok(p) => Ok(p),
             Err(e) => {
                 // The work was not done: give the quota back.
-                self.quota.refund(&user_key, 1, now).await;
+                self.quota.refund(user_key, 1, now).await;
                 Err(e)
             }
         }
@@ -409,15 +458,16 @@ impl Hybrid {
         self.device.process(job).await.map_err(Error::Device)
     }
 
-    /// Every check before the cloud: preference, policy, plan, quota,
-    /// obligations. Returns the gate, the permit and the quota key.
+    /// Every check before the cloud: preference, policy, plan,
+    /// obligations, user id, quota. Returns the gate, the permit and the
+    /// user.
     async fn cloud_allowed(
         &self,
         job: &Job,
         ctx: &Context,
         pixels: u64,
         now: SystemTime,
-    ) -> Result<(&CloudGate, Allow, String), Error> {
+    ) -> Result<(&CloudGate, Allow, Option<UserId>), Error> {
         let denied = |rule: Rule, message: String| Error::Denied(Denied { rule, message });
         let Some(gate) = &self.cloud else {
             return Err(Error::Unsupported {
@@ -492,13 +542,24 @@ impl Hybrid {
                 "the policy requires deleting uploads after processing".into(),
             ));
         }
-        let user_key = ctx.user.clone().unwrap_or_else(|| "anonymous".to_owned());
+        // The id names the upload folder (and the quota): only a `UserId`
+        // names one of its own.
+        let user = match ctx.user.as_deref().map(UserId::new).transpose() {
+            Ok(user) => user,
+            Err(e) => {
+                return Err(denied(
+                    Rule::InvalidUserId,
+                    format!("{e}, so it cannot name an upload folder of its own"),
+                ));
+            }
+        };
+        let user_key = quota_key(user.as_ref());
         if let Err(e) =
-            self.quota.try_consume(&user_key, 1, ctx.entitlements.monthly_cloud_quota, now).await
+            self.quota.try_consume(user_key, 1, ctx.entitlements.monthly_cloud_quota, now).await
         {
             return Err(denied(Rule::PlanQuota, e.to_string()));
         }
-        Ok((gate, allow, user_key))
+        Ok((gate, allow, user))
     }
 }
 
@@ -593,7 +654,7 @@ impl ImageKitCloud {
 
     /// The folder of `user`'s temporary uploads.
     #[must_use]
-    pub fn folder_for(&self, user: Option<&str>) -> String {
+    pub fn folder_for(&self, user: Option<&UserId>) -> String {
         user_folder(&self.options.folder, user)
     }
 }
@@ -609,19 +670,32 @@ fn keys(missing: &[pixmize_core::CloudOnly]) -> Vec<&'static str> {
     keys
 }
 
-/// `base/<user>`, with the user id kept to safe characters (others become
-/// `_`; an empty id becomes `_`, never the shared `base` itself).
+/// The folder of `user`'s uploads: `base/<user>`, or `base/anonymous` for
+/// anonymous callers.
+///
+/// The id is used as it is: a [`UserId`] is already safe in a path, and is
+/// never `anonymous`, so distinct users never share a folder and no user
+/// shares the anonymous one. (Ids that are not `UserId`s get no folder: the
+/// router refuses their cloud jobs with [`Rule::InvalidUserId`].)
+///
+/// ```
+/// use pixmize::{UserId, user_folder};
+/// let user = UserId::new("user_2x")?;
+/// assert_eq!(user_folder("/pixmize-tmp/", Some(&user)), "/pixmize-tmp/user_2x");
+/// assert_eq!(user_folder("/pixmize-tmp", None), "/pixmize-tmp/anonymous");
+/// # Ok::<(), pixmize::InvalidUserId>(())
+/// ```
 #[must_use]
-pub fn user_folder(base: &str, user: Option<&str>) -> String {
-    let mut id: String = user
-        .unwrap_or("anonymous")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
-        .collect();
-    if id.is_empty() {
-        id.push('_');
-    }
-    format!("{}/{id}", base.trim_end_matches('/'))
+pub fn user_folder(base: &str, user: Option<&UserId>) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), user.map_or(ANONYMOUS, UserId::as_str))
+}
+
+/// The folder and quota key of anonymous callers; [`UserId`] refuses it.
+pub(crate) const ANONYMOUS: &str = "anonymous";
+
+/// The quota counter's key for `user`: the id, or `anonymous`.
+fn quota_key(user: Option<&UserId>) -> &str {
+    user.map_or(ANONYMOUS, UserId::as_str)
 }
 
 #[cfg(feature = "imagekit")]
@@ -643,7 +717,7 @@ impl CloudProcessor for ImageKitCloud {
         &self,
         allow: &Allow,
         job: Job,
-        user: Option<&str>,
+        user: Option<&UserId>,
     ) -> Result<Processed, pixmize_core::Error> {
         check_allow(allow, pixmize_imagekit::RECIPIENT)?;
         let mut options = self.options.clone();

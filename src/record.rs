@@ -1,15 +1,18 @@
 //! Processing records: what ran where, when, under which clause, with what
 //! outcome. Records hold no image bytes and no personal data beyond the
 //! user id; text a transformation carries (text-layer inputs, AI prompts,
-//! paths) is redacted.
+//! fonts, paths), in any step, conditional branch or nested layer, is
+//! redacted (see [`redacted`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use pixmize_core::Transformation;
-use pixmize_core::transform::{LayerInput, Prompt, Step, Text};
+use pixmize_core::transform::{
+    AssetPath, Background, Conditional, Layer, LayerInput, Page, Params, Prompt, Raw, Step, Text,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BoxError;
@@ -150,21 +153,54 @@ impl JsonLinesSink {
         &self.path
     }
 
-    fn read_all(&self) -> Result<Vec<ProcessingRecord>, BoxError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
+    /// The file's lines (without their `\n`), each parsed when it is a
+    /// record; empty lines are left out.
+    fn read_lines(&self) -> Result<Vec<Line>, BoxError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        let mut out = Vec::new();
-        for line in BufReader::new(file).lines() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                out.push(serde_json::from_str(&line)?);
+        Ok(bytes
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.trim_ascii().is_empty())
+            .map(|line| Line { record: serde_json::from_slice(line).ok(), raw: line.to_vec() })
+            .collect())
+    }
+}
+
+/// A line of a [`JsonLinesSink`] file: a record, or a line that does not
+/// parse as one (torn by a crash mid-write, or edited by hand).
+struct Line {
+    record: Option<ProcessingRecord>,
+    raw: Vec<u8>,
+}
+
+impl Line {
+    /// Whether this line may hold `user`'s data: its record is theirs, or
+    /// it does not parse and mentions their id (as is, or JSON-escaped).
+    fn may_belong_to(&self, user: &str) -> bool {
+        match &self.record {
+            Some(r) => r.user.as_deref() == Some(user),
+            None => {
+                let escaped = serde_json::to_string(user).unwrap_or_default();
+                let escaped = escaped.trim_matches('"');
+                [user, escaped].iter().any(|id| mentions(&self.raw, id.as_bytes()))
             }
         }
-        Ok(out)
     }
+}
+
+/// Whether `id` occurs in `line` as a whole id: not inside a longer one
+/// (`user_a` is not in `user_ab`), but possibly cut off by the line's end.
+fn mentions(line: &[u8], id: &[u8]) -> bool {
+    let part_of_id = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
+    !id.is_empty()
+        && line.windows(id.len()).enumerate().any(|(at, w)| {
+            w == id
+                && (at == 0 || !part_of_id(&line[at - 1]))
+                && line.get(at + id.len()).is_none_or(|b| !part_of_id(b))
+        })
 }
 
 impl RecordSink for JsonLinesSink {
@@ -172,22 +208,43 @@ impl RecordSink for JsonLinesSink {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut file = OpenOptions::new().read(true).create(true).append(true).open(&self.path)?;
+        // A line torn by a crash has no `\n`: start on a line of our own,
+        // so this record does not become part of the torn one.
+        if file.metadata()?.len() > 0 {
+            let mut last = [0u8];
+            file.seek(SeekFrom::End(-1))?;
+            file.read_exact(&mut last)?;
+            if last != *b"\n" {
+                line.insert(0, b'\n');
+            }
+        }
         // One write per record, so concurrent appenders never interleave lines.
         file.write_all(&line)?;
         Ok(())
     }
 
+    /// The records of `user`; lines that do not parse as records are
+    /// skipped.
     fn records_for(&self, user: &str) -> Result<Vec<ProcessingRecord>, BoxError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(self.read_all()?.into_iter().filter(|r| r.user.as_deref() == Some(user)).collect())
+        Ok(self
+            .read_lines()?
+            .into_iter()
+            .filter_map(|l| l.record)
+            .filter(|r| r.user.as_deref() == Some(user))
+            .collect())
     }
 
+    /// Deletes the records of `user`, and the lines that do not parse as
+    /// records but contain `user`'s id (they may be that user's data);
+    /// other such lines are kept as they are. Returns how many lines were
+    /// deleted.
     fn delete_for(&self, user: &str) -> Result<usize, BoxError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let all = self.read_all()?;
+        let all = self.read_lines()?;
         let before = all.len();
-        let kept: Vec<_> = all.into_iter().filter(|r| r.user.as_deref() != Some(user)).collect();
+        let kept: Vec<_> = all.into_iter().filter(|l| !l.may_belong_to(user)).collect();
         let deleted = before - kept.len();
         if deleted == 0 {
             return Ok(0);
@@ -196,10 +253,9 @@ impl RecordSink for JsonLinesSink {
         let tmp = self.path.with_extension("jsonl.tmp");
         {
             let mut f = File::create(&tmp)?;
-            for r in &kept {
-                let mut line = serde_json::to_vec(r)?;
-                line.push(b'\n');
-                f.write_all(&line)?;
+            for l in &kept {
+                f.write_all(&l.raw)?;
+                f.write_all(b"\n")?;
             }
             f.sync_all()?;
         }
@@ -208,52 +264,96 @@ impl RecordSink for JsonLinesSink {
     }
 }
 
-/// The transformation with free text (text-layer inputs, prompts, named
-/// transformations, default-image paths) replaced by `redacted`.
+/// The transformation with every free-text value replaced by `redacted`,
+/// wherever it sits: in a step, in either branch of a conditional (`if-…`),
+/// and in layers nested at any depth.
+///
+/// Free text is every value the language takes as written: text-layer
+/// inputs (`i-`, `ie-`), image-layer paths, fonts (`ff-`, which can name an
+/// uploaded font file), AI prompts (`e-changebg`, `e-edit`, `bg-genfill`),
+/// named transformations (`n-`), default images (`di-`), page names
+/// (`pg-name-`) and the values ImageKit alone interprets (`cr-`,
+/// `e-colorize-`, `e-distort-`). Everything else (sizes, crops, colours,
+/// conditions…) is kept, and the result parses as a transformation.
+///
+/// ```
+/// let t = "if-w_gt_300,l-text,i-Alice%20Smith,ff-Fonts@@alice.ttf,l-end,if-end".parse()?;
+/// assert_eq!(
+///     pixmize::redacted(&t),
+///     "if-w_gt_300,l-text,i-redacted,ff-redacted,l-end,if-end"
+/// );
+/// # Ok::<(), pixmize::engine::ParseError>(())
+/// ```
 #[must_use]
 pub fn redacted(t: &Transformation) -> String {
-    fn text() -> Text {
-        Text::new("redacted").unwrap_or_else(|| unreachable!("`redacted` is a valid text value"))
-    }
-    fn steps(t: &Transformation) -> Transformation {
-        t.steps().iter().map(step).collect()
-    }
-    fn step(s: &Step) -> Step {
-        match s {
-            Step::Params(p) => {
-                let mut p = p.clone();
-                for prompt in [&mut p.change_bg, &mut p.edit].into_iter().flatten() {
-                    *prompt = Prompt::Text(text());
-                }
-                if let Some(pixmize_core::transform::Background::GenFill(Some(prompt))) =
-                    &mut p.background
-                {
-                    *prompt = Prompt::Text(text());
-                }
-                if p.named.is_some() {
-                    p.named = Some(text());
-                }
-                if p.default_image.is_some() {
-                    p.default_image = pixmize_core::transform::AssetPath::from_path("redacted");
-                }
-                for layer in &mut p.layers {
-                    layer.input = LayerInput::Plain(text());
-                    // Redaction keeps the nesting, so the depth stays legal;
-                    // were it ever refused, the inner steps are dropped
-                    // rather than kept unredacted.
-                    let inner = steps(layer.transformation());
-                    *layer = layer
-                        .clone()
-                        .with_transformation(inner)
-                        .or_else(|| layer.clone().with_transformation(Transformation::default()))
-                        .unwrap_or_else(|| layer.clone());
-                }
-                Step::Params(p)
+    redact_chain(t).to_string()
+}
+
+fn redaction() -> Text {
+    Text::new("redacted").unwrap_or_else(|| unreachable!("`redacted` is a valid text value"))
+}
+
+/// Redaction keeps the structure (steps, branches, nesting), so every
+/// rebuilt value is as legal as the original; were one ever refused, the
+/// part is dropped rather than kept unredacted. The recursion is bounded:
+/// conditionals do not nest and layers nest at most three deep.
+fn redact_chain(t: &Transformation) -> Transformation {
+    t.steps().iter().filter_map(redact_step).collect()
+}
+
+fn redact_step(s: &Step) -> Option<Step> {
+    match s {
+        Step::Params(p) => Some(Step::Params(redact_params(p))),
+        Step::If(c) => {
+            let mut out = Conditional::new(c.condition().clone(), redact_chain(c.then()))?;
+            if let Some(otherwise) = c.otherwise() {
+                out = out.with_else(redact_chain(otherwise))?;
             }
-            other => other.clone(),
+            Some(Step::If(out))
         }
+        // A kind of step this version does not know may hold free text:
+        // leave it out of the record.
+        _ => None,
     }
-    steps(t).to_string()
+}
+
+fn redact_params(p: &Params) -> Params {
+    let mut p = p.clone();
+    for prompt in [&mut p.change_bg, &mut p.edit].into_iter().flatten() {
+        *prompt = Prompt::Text(redaction());
+    }
+    if let Some(Background::GenFill(Some(prompt))) = &mut p.background {
+        *prompt = Prompt::Text(redaction());
+    }
+    for text in [&mut p.named, &mut p.color_replace, &mut p.distort].into_iter().flatten() {
+        *text = redaction();
+    }
+    if let Some(Raw::Value(text)) = &mut p.colorize {
+        *text = redaction();
+    }
+    if let Some(Page::Name(name)) = &mut p.page {
+        *name = redaction();
+    }
+    if p.default_image.is_some() {
+        p.default_image = AssetPath::from_path("redacted");
+    }
+    p.layers = p.layers.iter().map(redact_layer).collect();
+    p
+}
+
+fn redact_layer(layer: &Layer) -> Layer {
+    let mut out = layer.clone();
+    out.input = LayerInput::Plain(redaction());
+    if out.font_family.is_some() {
+        out.font_family = Some(redaction());
+    }
+    let inner = redact_chain(layer.transformation());
+    match out.clone().with_transformation(inner) {
+        Some(layer) => layer,
+        None => out
+            .with_transformation(Transformation::default())
+            .unwrap_or_else(|| unreachable!("an empty transformation nests no layer")),
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +396,72 @@ mod tests {
         let text = fs::read_to_string(sink.path()).unwrap();
         assert_eq!(text.lines().count(), 2);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn torn_lines_are_skipped_kept_or_deleted_with_their_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonLinesSink::new(dir.path().join("records.jsonl"));
+        sink.record(&record(Some("user_a"), 1)).unwrap();
+        sink.record(&record(Some("user_ab"), 2)).unwrap();
+        let a = serde_json::to_string(&record(Some("user_a"), 3)).unwrap();
+        let ab = serde_json::to_string(&record(Some("user_ab"), 4)).unwrap();
+        let torn = |line: &str| line[..line.find("transformation").unwrap() + 5].to_owned();
+        let mut text = fs::read_to_string(sink.path()).unwrap();
+        for line in [
+            torn(&a).as_str(),
+            &torn(&ab),
+            "not a record",
+            "{\"id\":\"r9\",\"at\":9,\"user\":\"user_a",
+        ] {
+            text.push_str(line);
+            text.push('\n');
+        }
+        // A crash mid-write: the last line has no end.
+        text.push_str(&torn(&ab));
+        fs::write(sink.path(), text).unwrap();
+
+        // Appending after a torn line starts a line of its own.
+        sink.record(&record(Some("user_a"), 5)).unwrap();
+        let ids = |user| -> Vec<String> {
+            sink.records_for(user).unwrap().into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids("user_a"), ["r1", "r5"], "torn lines are skipped");
+        assert_eq!(ids("user_ab"), ["r2"]);
+
+        // user_a's torn lines go with their records, everything else stays as it was.
+        assert_eq!(sink.delete_for("user_a").unwrap(), 4);
+        assert!(ids("user_a").is_empty());
+        let left = fs::read_to_string(sink.path()).unwrap();
+        let expected = [
+            serde_json::to_string(&record(Some("user_ab"), 2)).unwrap(),
+            torn(&ab),
+            "not a record".to_owned(),
+            torn(&ab),
+        ];
+        assert_eq!(left.lines().collect::<Vec<_>>(), expected);
+        assert_eq!(sink.delete_for("user_a").unwrap(), 0, "idempotent");
+        assert_eq!(sink.delete_for("user_ab").unwrap(), 3);
+        assert_eq!(fs::read_to_string(sink.path()).unwrap(), "not a record\n");
+    }
+
+    #[test]
+    fn ids_are_found_whole() {
+        const CASES: &[(&str, &str, bool)] = &[
+            (r#"{"user":"user_a","#, "user_a", true),
+            (r#"{"user":"user_a"#, "user_a", true),
+            (r#"{"user":"user_ab","#, "user_a", false),
+            (r#"{"user":"xuser_a","#, "user_a", false),
+            (r#"{"user":"user_"#, "user_a", false),
+            ("user_a", "user_a", true),
+            (r#"{"user":"a\"b"}"#, r#"a\"b"#, true),
+            ("anything", "", false),
+        ];
+        for (line, id, found) in CASES {
+            assert_eq!(mentions(line.as_bytes(), id.as_bytes()), *found, "{id:?} in {line:?}");
+        }
+        let line = Line { record: None, raw: br#"{"user":"a\"b"#.to_vec() };
+        assert!(line.may_belong_to("a\"b"), "the id as JSON writes it");
     }
 
     #[test]

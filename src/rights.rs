@@ -35,10 +35,12 @@ const MAX_USER_ID: usize = 128;
 ///
 /// Clerk user ids look like `user_2NNEqL2nrIRdJ194ndJqAHwEfxC`. An id is
 /// accepted when it has 1 to 128 characters, all ASCII letters, digits,
-/// `_` or `-`, and is not `anonymous`. These are exactly the ids that
-/// [`user_folder`](crate::user_folder) keeps as they are, so two ids never
-/// share an ImageKit folder, and no id names the folder of anonymous
-/// uploads: deleting one user can never delete another's files.
+/// `_` or `-`, and is not `anonymous`. These are exactly the ids that may
+/// name an upload folder: [`user_folder`](crate::user_folder) takes a
+/// `UserId` and uses it as it is, and the router refuses cloud work for any
+/// other id ([`Rule::InvalidUserId`](crate::Rule::InvalidUserId)). So two
+/// ids never share an ImageKit folder, and no id names the folder of
+/// anonymous uploads: deleting one user can never delete another's files.
 ///
 /// ```
 /// use pixmize::UserId;
@@ -67,7 +69,7 @@ impl UserId {
             "it is longer than 128 characters"
         } else if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             "it has a character other than ASCII letters, digits, `_` and `-`"
-        } else if id == "anonymous" {
+        } else if id == crate::hybrid::ANONYMOUS {
             "`anonymous` names the folder of anonymous uploads"
         } else {
             return Ok(UserId(id));
@@ -297,7 +299,7 @@ impl AccountRights {
     #[cfg(feature = "imagekit")]
     #[must_use]
     pub fn folder_for(&self, user: &UserId) -> String {
-        crate::hybrid::user_folder(&self.folder_base, Some(user.as_str()))
+        crate::hybrid::user_folder(&self.folder_base, Some(user))
     }
 
     /// Everything kept about `user`, generated now. Reads only.
@@ -469,7 +471,7 @@ mod tests {
             assert_eq!(UserId::new(*id).is_ok(), *ok, "{id:?}");
             if *ok {
                 let id = UserId::new(*id).unwrap();
-                assert_eq!(user_folder("/base", Some(id.as_str())), format!("/base/{id}"));
+                assert_eq!(user_folder("/base", Some(&id)), format!("/base/{id}"));
             }
         }
         assert!(UserId::new("u".repeat(128)).is_ok());

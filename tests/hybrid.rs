@@ -14,7 +14,8 @@ use pixmize::engine::{Job, LocalProcessor, Processed, Processor, Support, Transf
 use pixmize::policy::{Allow, ConsentSnapshot, ConsentStatus, Decision, Policy, Query};
 use pixmize::{
     CloudProcessor, Context, Denied, Error, Hybrid, IMAGE_PROCESSING, ImageKitCloud, JsonLinesSink,
-    MemorySink, Outcome, Preference, ProcessingRecord, RecordSink, Routed, Rule, user_folder,
+    MemorySink, Outcome, Preference, ProcessingRecord, RecordSink, Routed, Rule, UserId,
+    user_folder,
 };
 use pixmize_imagekit::emulator::{Emulator, EmulatorHandle, Fault, FaultRoute, LoggedRequest};
 use pixmize_imagekit::{ImageKit, RecordingSleeper};
@@ -298,6 +299,67 @@ async fn device_only_refuses_cloud_only_parameters_citing_the_clause() -> TestRe
         let ok = hybrid.run(Job::new(input.clone(), t("w-100")), &ctx).await?;
         assert_eq!(ok.record.location, "device");
     }
+    assert!(emu.requests().is_empty(), "sent {:?}", emu.requests());
+    Ok(())
+}
+
+/// ImageKit through the emulator, configured to keep its uploads (it says so).
+struct KeepingCloud(ImageKitCloud);
+
+#[async_trait::async_trait]
+impl CloudProcessor for KeepingCloud {
+    fn recipient(&self) -> &str {
+        self.0.recipient()
+    }
+    fn supports(&self, t: &Transformation) -> Support {
+        self.0.supports(t)
+    }
+    fn deletes_after_processing(&self) -> bool {
+        false
+    }
+    async fn process_for(
+        &self,
+        allow: &Allow,
+        job: Job,
+        user: Option<&UserId>,
+    ) -> Result<Processed, pixmize::engine::Error> {
+        self.0.process_for(allow, job, user).await
+    }
+}
+
+// 4b. The policy's permit obliges deleting uploads after processing: a processor that keeps them
+// is refused, citing the obligation, before anything is sent or counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_processor_that_keeps_uploads_is_refused_by_the_obligation() -> TestResult {
+    let emu = Emulator::start().await?;
+    let quota = Arc::new(MemoryQuota::new());
+    let sink = Arc::new(MemorySink::new());
+    let hybrid = Hybrid::builder()
+        .cloud(KeepingCloud(ImageKitCloud::new(emu.client()?)?))
+        .quota(quota.clone())
+        .records(sink.clone())
+        .clock(now)
+        .build();
+    let Decision::Allow(allow) = Policy::pixmize().decide(&cloud_query(true), &consent_given())
+    else {
+        panic!("the policy permits ImageKit with consent");
+    };
+    assert!(allow.deletion().is_some(), "the permit carries the deletion obligation");
+
+    for ctx in [cloud_user(USER), Context::user(USER, CLOUD_PLAN).with_consent(consent_given())] {
+        let d = denied(hybrid.run(Job::new(sample(), t("w-300,e-bgremove")), &ctx).await);
+        assert_eq!(d.rule, Rule::Obligation, "{d}");
+        assert_eq!(d.clause(), "policy:obligation");
+        assert!(d.message.contains("delet"), "names the obligation: {}", d.message);
+        let r = last(&sink);
+        assert_eq!((r.location.as_str(), r.decided_by.as_str()), ("none", "policy:obligation"));
+        assert!(matches!(r.outcome, Outcome::Denied { .. }), "{:?}", r.outcome);
+        assert!(emu.requests().is_empty(), "sent {:?}", emu.requests());
+        assert_eq!(quota.used(USER, now()).await, 0, "a refusal consumes nothing");
+    }
+    // What the device can run still runs there, even when the user prefers the cloud.
+    let routed = hybrid.run(Job::new(sample(), t("w-300")), &cloud_user(USER)).await?;
+    assert_eq!(routed.record.decided_by, "device:fallback (policy:obligation)");
     assert!(emu.requests().is_empty(), "sent {:?}", emu.requests());
     Ok(())
 }
@@ -629,24 +691,150 @@ async fn every_job_is_recorded_without_image_bytes_or_free_text() -> TestResult 
     assert_eq!(sink.delete_for(USER)?, 4);
     assert!(sink.records_for(USER)?.is_empty());
     assert_eq!(std::fs::read_to_string(sink.path())?.lines().count(), 1);
+
+    // Free text inside conditional branches and nested layers, and font paths, are redacted
+    // too, whatever becomes of the job.
+    let hidden = [
+        "if-w_gt_300,l-text,i-Alice%20Smith,l-end,if-end",
+        "if-w_gt_300,e-changebg-prompt-my%20house,if-end",
+        "if-w_gt_300,n-secret,if-end",
+        "if-w_lt_300,w-10,if-else,l-image,i-Photos@@alice.jpg,l-text,i-Alice,l-end,l-end,if-end",
+        "l-text,i-Hi,ff-Fonts@@alice_private.ttf,l-end",
+        "l-image,i-logo.png,w-50:if-w_gt_10,l-text,i-Alice,ff-alice_private.ttf,l-end,if-end,l-end",
+    ];
+    for s in hidden {
+        for ctx in [&ctx, &device_only] {
+            let _ = hybrid.run(Job::new(input.clone(), t(s)), ctx).await;
+            let r = last_line(&sink)?;
+            assert!(r.transformation.contains("redacted"), "{s}: {}", r.transformation);
+            assert_eq!(r.transformation, pixmize::redacted(&t(s)), "{s}");
+        }
+    }
+    assert_eq!(sink.records_for(USER)?.len(), 2 * hidden.len());
+    let text = std::fs::read_to_string(sink.path())?;
+    for needle in ["Alice", "alice", "house", "secret", "Photos", "Fonts"] {
+        assert!(!text.contains(needle), "{needle:?} in the records:\n{text}");
+    }
     Ok(())
 }
 
-// 9. Uploads go to `/pixmize-tmp/<user>`, with unsafe user ids sanitised.
+/// The last record of a JSON-lines sink.
+fn last_line(sink: &JsonLinesSink) -> Result<ProcessingRecord, pixmize::BoxError> {
+    let text = std::fs::read_to_string(sink.path())?;
+    Ok(serde_json::from_str(text.lines().last().ok_or("no record")?)?)
+}
+
+/// Where free text can be written, with `{}` for the text (a table over every free-text
+/// position of the language).
+const FREE_TEXT: &[&str] = &[
+    "l-text,i-{},l-end",
+    "l-text,ie-{},l-end",
+    "l-image,i-{}.png,l-end",
+    "l-image,i-Photos@@{}.png,l-end",
+    "l-text,i-Hi,ff-Fonts@@{}.ttf,l-end",
+    "l-text,i-Hi,ff-{},l-end",
+    "e-changebg-prompt-{}",
+    "e-changebg-prompte-{}",
+    "e-edit-prompt-{}",
+    "bg-genfill-prompt-{}",
+    "n-{}",
+    "di-{}.jpg",
+    "pg-name-{}",
+    "cr-{}",
+    "e-colorize-{}",
+    "e-distort-{}",
+];
+
+/// Ways to wrap a step: each puts it one level deeper.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wrap {
+    /// The `then` branch of a conditional.
+    Then,
+    /// The `else` branch of a conditional.
+    Else,
+    /// An image layer's own transformation, in the layer's step.
+    Layer,
+    /// An image layer's own transformation, as a later step of its chain.
+    LayerChain,
+}
+
+impl Wrap {
+    const ALL: [Wrap; 4] = [Wrap::Then, Wrap::Else, Wrap::Layer, Wrap::LayerChain];
+
+    fn apply(self, inner: &str) -> String {
+        match self {
+            Wrap::Then => format!("if-w_gt_300,{inner},if-end"),
+            Wrap::Else => format!("if-w_gt_300,w-10,if-else,{inner},if-end"),
+            Wrap::Layer => format!("l-image,i-logo.png,{inner},l-end"),
+            Wrap::LayerChain => format!("l-image,i-logo.png,w-50:{inner},l-end"),
+        }
+    }
+}
+
+/// Whether the language admits `position` wrapped in `wraps` (innermost first): a conditional
+/// stands alone in its step and is no branch of another (one inside a layer is), and layers nest
+/// at most three deep.
+fn admitted(position: &str, wraps: &[Wrap]) -> bool {
+    let layers = wraps.iter().filter(|w| matches!(w, Wrap::Layer | Wrap::LayerChain)).count()
+        + usize::from(position.starts_with("l-"));
+    let conditional = |w: &Wrap| matches!(w, Wrap::Then | Wrap::Else);
+    let alone = wraps.windows(2).all(|w| !conditional(&w[0]) || w[1] == Wrap::LayerChain);
+    layers <= 3 && alone
+}
+
+// 7b. Redaction reaches every free-text position at every depth: top level, either branch of a
+// conditional, layers nested up to three deep, and their combinations.
+#[test]
+fn free_text_is_redacted_at_every_position_and_depth() {
+    let mut nestings: Vec<Vec<Wrap>> = vec![Vec::new()];
+    for _ in 0..3 {
+        let longer: Vec<Vec<Wrap>> = nestings
+            .iter()
+            .filter(|n| n.len() == nestings.last().map_or(0, Vec::len))
+            .flat_map(|n| Wrap::ALL.map(|w| [n.as_slice(), &[w]].concat()))
+            .collect();
+        nestings.extend(longer);
+    }
+    let mut checked = 0;
+    for position in FREE_TEXT {
+        for wraps in &nestings {
+            let write = |text: &str| {
+                wraps.iter().fold(position.replace("{}", text), |inner, w| w.apply(&inner))
+            };
+            let (alice, bob) = (write("Alice%20Smith"), write("Bob%2C%20Jones"));
+            let parsed = alice.parse::<Transformation>();
+            let error = parsed.as_ref().err();
+            assert_eq!(parsed.is_ok(), admitted(position, wraps), "{alice}: {error:?}");
+            let Ok(original) = parsed else { continue };
+            let r = pixmize::redacted(&original);
+            assert!(!r.contains("Alice") && !r.contains("Smith"), "{alice} -> {r}");
+            // The record depends on the structure only, never on the text.
+            assert_eq!(r, pixmize::redacted(&t(&bob)), "{alice} vs {bob}");
+            let back: Transformation = r.parse().unwrap_or_else(|e| panic!("{alice} -> {r}: {e}"));
+            assert_eq!(pixmize::redacted(&back), r, "{alice}: redaction is idempotent");
+            assert_eq!(back.steps().len(), original.steps().len(), "{alice} -> {r}");
+            assert_eq!(back.layer_depth(), original.layer_depth(), "{alice} -> {r}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} admitted cases");
+}
+
+// 9. Uploads go to `/pixmize-tmp/<user>` for exactly the ids `UserId` accepts; any other id (one
+// that could share a folder with another user or with the anonymous uploads) is refused the
+// cloud, before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_go_to_the_users_folder() -> TestResult {
     let emu = Emulator::start().await?;
-    let (hybrid, _) = cloud_router(emu.client()?);
+    let (hybrid, sink) = cloud_router(emu.client()?);
     let cases: &[(Option<&str>, &str)] = &[
         (
             Some("user_2NNEqL2nrIRdJ194ndJqAHwEfxC"),
             "/pixmize-tmp/user_2NNEqL2nrIRdJ194ndJqAHwEfxC/",
         ),
+        (Some("user-a"), "/pixmize-tmp/user-a/"),
+        (Some("Anonymous"), "/pixmize-tmp/Anonymous/"),
         (None, "/pixmize-tmp/anonymous/"),
-        (Some("../../admin x/é"), "/pixmize-tmp/______admin_x__/"),
-        (Some("a?b#c%2F"), "/pixmize-tmp/a_b_c_2F/"),
-        // An empty id must not name the shared folder itself.
-        (Some(""), "/pixmize-tmp/_/"),
     ];
     for &(user, folder) in cases {
         emu.clear_requests();
@@ -665,9 +853,58 @@ async fn uploads_go_to_the_users_folder() -> TestResult {
         let name = &path[folder.len()..];
         assert!(!name.contains('/') && name.ends_with(".jpg"), "{user:?}: one file name: {name}");
         assert!(emu.files().is_empty(), "{user:?}: deleted");
-        assert!(!emu.requests().iter().any(|r| r.path.contains("..")), "no traversal");
-        assert_eq!(user_folder("/pixmize-tmp", user), folder.trim_end_matches('/'));
+        let id = user.map(UserId::new).transpose()?;
+        assert_eq!(user_folder("/pixmize-tmp", id.as_ref()), folder.trim_end_matches('/'));
     }
+    // Ids that are no `UserId`: they would have been squeezed into another folder (`user.a`
+    // into `user_a`'s, `anonymous` into the anonymous one, `""` into the base itself).
+    for user in ["user.a", "anonymous", "", "../../admin x/é", "a?b#c%2F", "user/a"] {
+        assert!(UserId::new(user).is_err(), "{user:?}");
+        emu.clear_requests();
+        let ctx = Context::user(user, CLOUD_PLAN).with_consent(consent_given());
+        let d = denied(hybrid.run(Job::new(sample(), t("w-120,e-bgremove")), &ctx).await);
+        assert_eq!(d.rule, Rule::InvalidUserId, "{user:?}: {d}");
+        assert_eq!(d.clause(), "user:invalid-id");
+        let r = last(&sink);
+        assert_eq!((r.location.as_str(), r.decided_by.as_str()), ("none", "user:invalid-id"));
+        assert!(emu.requests().is_empty(), "{user:?}: sent {:?}", emu.requests());
+        // The device needs no folder: what it can run still runs.
+        let ctx = ctx.with_preference(Preference::PreferCloud);
+        let routed = hybrid.run(Job::new(sample(), t("w-120")), &ctx).await?;
+        assert_eq!(routed.record.decided_by, "device:fallback (user:invalid-id)");
+        assert!(emu.requests().is_empty(), "{user:?}: sent {:?}", emu.requests());
+    }
+    Ok(())
+}
+
+// 9b. `user.a` and `user_a` are two users: only `user_a`, a `UserId`, has a folder, and nothing of
+// `user.a` can land in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_dot_a_never_shares_the_folder_of_user_a() -> TestResult {
+    let emu = Emulator::start().await?;
+    let quota = Arc::new(MemoryQuota::new());
+    let hybrid = Hybrid::builder()
+        .cloud(ImageKitCloud::new(emu.client()?)?)
+        .quota(quota.clone())
+        .clock(now)
+        .build();
+    let job = || Job::new(sample(), t("w-120,e-bgremove"));
+
+    let d = denied(hybrid.run(job(), &cloud_user("user.a")).await);
+    assert_eq!(d.rule, Rule::InvalidUserId, "{d}");
+    assert!(emu.requests().is_empty(), "sent {:?}", emu.requests());
+    assert_eq!(quota.used("user_a", now()).await, 0, "nor does it count against user_a");
+
+    hybrid.run(job(), &cloud_user("user_a")).await?;
+    let fetched = cdn_fetches(&emu).pop().expect("a fetch").path;
+    assert!(fetched.starts_with("/cdn/pixmize-tmp/user_a/"), "{fetched}");
+    assert_eq!(uploads(&emu).len(), 1, "only user_a's job was sent");
+    assert_eq!(quota.used("user_a", now()).await, 1);
+
+    let user_a = UserId::new("user_a")?;
+    let cloud = ImageKitCloud::new(emu.client()?)?;
+    assert_eq!(cloud.folder_for(Some(&user_a)), "/pixmize-tmp/user_a");
+    assert_eq!(cloud.folder_for(None), "/pixmize-tmp/anonymous");
     Ok(())
 }
 
@@ -691,7 +928,7 @@ impl CloudProcessor for LimitedCloud {
         &self,
         allow: &Allow,
         job: Job,
-        _user: Option<&str>,
+        _user: Option<&UserId>,
     ) -> Result<Processed, pixmize::engine::Error> {
         pixmize::check_allow(allow, "imagekit")?;
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -1014,6 +1251,7 @@ fn the_cloud_is_reached_only_with_an_allow() {
 async fn a_permit_for_another_recipient_reaches_nothing() -> TestResult {
     let emu = Emulator::start().await?;
     let cloud = ImageKitCloud::new(emu.client()?)?;
+    let user = UserId::new(USER)?;
     let policy = Policy::pixmize();
     let to_clerk =
         Query::to("clerk", "essential.service.authentication").data("user.contact.email");
@@ -1022,7 +1260,7 @@ async fn a_permit_for_another_recipient_reaches_nothing() -> TestResult {
         Decision::Deny(d) => panic!("the account activity permits Clerk: {d}"),
     };
     let err = cloud
-        .process_for(&allow, Job::new(sample(), t("w-100,e-bgremove")), Some(USER))
+        .process_for(&allow, Job::new(sample(), t("w-100,e-bgremove")), Some(&user))
         .await
         .expect_err("a permit for Clerk does not open ImageKit");
     let why = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
@@ -1034,7 +1272,7 @@ async fn a_permit_for_another_recipient_reaches_nothing() -> TestResult {
     let Decision::Allow(allow) = policy.decide(&to_imagekit, &consent_given()) else {
         panic!("image processing at ImageKit is permitted with consent");
     };
-    let out = cloud.process_for(&allow, Job::new(sample(), t("w-100")), Some(USER)).await?;
+    let out = cloud.process_for(&allow, Job::new(sample(), t("w-100")), Some(&user)).await?;
     assert_eq!(out.width, 100);
     assert!(emu.files().is_empty(), "the upload was deleted");
     Ok(())

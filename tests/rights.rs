@@ -483,6 +483,61 @@ async fn without_imagekit_only_clerk_and_the_records() {
 }
 
 #[tokio::test]
+async fn a_torn_record_line_stops_neither_export_nor_delete() {
+    // Arrange: real records, then a crash mid-write (a line cut short, without its end) and a
+    // line edited by hand, then more records.
+    let clerk = MockServer::start().await;
+    for user in ["user_a", "user_b"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/users/{user}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(clerk_user(user)))
+            .mount(&clerk)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path(format!("/v1/users/{user}")))
+            .respond_with(clerk_deleted(user))
+            .expect(1)
+            .mount(&clerk)
+            .await;
+    }
+    catch_all(&clerk).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("records.jsonl");
+    let sink = Arc::new(JsonLinesSink::new(&file));
+    let router = Hybrid::builder().records(sink.clone()).build();
+    run_jobs(&router, Some("user_a"), 2).await;
+    run_jobs(&router, Some("user_b"), 1).await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    let a_line = text.lines().next().unwrap();
+    let b_line = text.lines().nth(2).unwrap();
+    let cut = |line: &str| line[..line.find("\"location\"").unwrap()].to_owned();
+    let mut text = text.clone();
+    text.push_str(&format!("{}\nedited by hand\n{}", cut(b_line), cut(a_line)));
+    std::fs::write(&file, text).unwrap();
+    run_jobs(&router, Some("user_a"), 1).await;
+    run_jobs(&router, Some("user_b"), 1).await;
+    let rights = AccountRights::new(clerk_client(&clerk), sink.clone());
+
+    // Act + Assert: the export skips what does not parse.
+    let export = rights.export(&uid("user_a")).await.unwrap();
+    assert_eq!(export.processing_records.len(), 3);
+    assert_eq!(rights.export(&uid("user_b")).await.unwrap().processing_records.len(), 2);
+
+    // Deleting user_a deletes their records and their torn line, and keeps the rest as it was.
+    let report = rights.delete(&uid("user_a")).await.unwrap();
+    assert_eq!(report.records, 4, "3 records and the torn line");
+    let left = std::fs::read_to_string(&file).unwrap();
+    assert!(!left.contains("user_a"), "{left}");
+    assert_eq!(left.lines().filter(|l| *l == "edited by hand").count(), 1, "{left}");
+    assert!(left.lines().any(|l| l == cut(b_line)), "user_b's torn line is kept: {left}");
+    assert_eq!(sink.records_for("user_b").unwrap().len(), 2);
+
+    let report = rights.delete(&uid("user_b")).await.unwrap();
+    assert_eq!(report.records, 3, "2 records and the torn line");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "edited by hand\n");
+}
+
+#[tokio::test]
 async fn a_record_failure_is_typed_and_keeps_the_clerk_user() {
     struct Broken;
     impl RecordSink for Broken {
@@ -522,7 +577,7 @@ async fn folders_match_the_cloud_processor_and_a_custom_base() {
         AccountRights::new(clerk_client(&clerk), Arc::new(MemorySink::new())).imagekit(ik.clone());
     let cloud = ImageKitCloud::new(ik.clone()).unwrap();
     let user = uid("user_2NNEqL2nrIRdJ194ndJqAHwEfxC");
-    assert_eq!(rights.folder_for(&user), cloud.folder_for(Some(user.as_str())));
+    assert_eq!(rights.folder_for(&user), cloud.folder_for(Some(&user)));
 
     // A custom base: only that folder is deleted.
     let rights = rights.folder_base("/uploads/");
