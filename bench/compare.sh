@@ -13,9 +13,10 @@
 #                         RAYON_NUM_THREADS=1 taskset -c $PIN_CPU \
 #                           target/release/examples/pixmize IN --tr "w-800,q-80" -o OUT.jpg
 #   pixmize (in-process)  the same job inside one process: the criterion bench
-#                         `pipeline` of pixmize-core/benches/codec.rs (decode
-#                         with shrink-on-load, fast_image_resize Lanczos3,
-#                         encode), median of its samples
+#                         `pipeline` of pixmize-core/benches/codec.rs
+#                         (LocalProcessor::process_sync with w-800,q-80:
+#                         decode with shrink-on-load, fast_image_resize
+#                         Lanczos3, encode), median of its samples
 #   vipsthumbnail (proc)  Debian's libvips-tools: vipsthumbnail IN --size 800x
 #                         -o OUT.jpg[Q=80,strip], VIPS_CONCURRENCY=1
 #   sharp/pyvips/pillow   whole process and in-process loops from the peer
