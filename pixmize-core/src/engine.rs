@@ -27,7 +27,7 @@ pub struct EngineLimits {
 /// Output settings gathered from the steps that ran; a later step's value
 /// wins.
 #[derive(Debug, Default)]
-struct Output {
+pub(crate) struct Output {
     format: Option<Format>,
     quality: Option<u8>,
     progressive: Option<bool>,
@@ -36,6 +36,31 @@ struct Output {
     color_profile: Option<bool>,
     /// The last solid `bg` colour, for flattening alpha.
     background: Option<Color>,
+}
+
+impl Output {
+    /// Takes the output settings of a step that ran: a value the step sets
+    /// replaces the earlier one.
+    pub(crate) fn absorb(&mut self, p: &Params) {
+        if p.format.is_some() {
+            self.format = p.format;
+        }
+        if let Some(q) = p.quality {
+            self.quality = Some(q.get() as u8);
+        }
+        self.progressive = p.progressive.or(self.progressive);
+        self.lossless = p.lossless.or(self.lossless);
+        self.metadata = p.metadata.or(self.metadata);
+        self.color_profile = p.color_profile.or(self.color_profile);
+        if let Some(Background::Color(c)) = &p.background {
+            self.background = Some(*c);
+        }
+    }
+
+    /// Whether the output is lossless (`lo-true`; default no).
+    pub(crate) fn is_lossless(&self) -> bool {
+        self.lossless.unwrap_or(false)
+    }
 }
 
 struct Run<'a> {
@@ -117,7 +142,7 @@ pub(crate) fn run(
     opts.background = [r, g, b];
     opts.quality = run.out.quality.unwrap_or(80);
     opts.progressive = run.out.progressive.unwrap_or(false);
-    opts.lossless = run.out.lossless.unwrap_or(false);
+    opts.lossless = run.out.is_lossless();
     opts.keep_metadata = run.out.metadata.unwrap_or(false);
     opts.keep_color_profile = run.out.color_profile.unwrap_or(false);
     let bytes = codec::encode(&image, &opts, &metadata)?;
@@ -262,20 +287,7 @@ impl Run<'_> {
             }
         }
         check_output(Dimensions::new(image.width(), image.height()), self.limits)?;
-        let out = &mut self.out;
-        if p.format.is_some() {
-            out.format = p.format;
-        }
-        if let Some(q) = p.quality {
-            out.quality = Some(q.get() as u8);
-        }
-        out.progressive = p.progressive.or(out.progressive);
-        out.lossless = p.lossless.or(out.lossless);
-        out.metadata = p.metadata.or(out.metadata);
-        out.color_profile = p.color_profile.or(out.color_profile);
-        if let Some(Background::Color(c)) = &p.background {
-            out.background = Some(*c);
-        }
+        self.out.absorb(p);
         Ok(image)
     }
 }

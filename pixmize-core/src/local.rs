@@ -82,15 +82,15 @@ impl Processor for LocalProcessor {
     /// the pure-Rust `webp` feature encodes.
     fn supports(&self, t: &Transformation) -> Support {
         let mut missing = t.cloud_only();
-        let lossless = t
-            .steps()
-            .iter()
-            .filter_map(|s| match s {
-                Step::Params(p) => p.lossless,
-                Step::If(_) => None,
-            })
-            .next_back()
-            .unwrap_or(false);
+        // The output settings of the top-level steps (conditional branches
+        // are not known before the image is), gathered as the engine does.
+        let mut output = engine::Output::default();
+        for step in t.steps() {
+            if let Step::Params(p) = step {
+                output.absorb(p);
+            }
+        }
+        let lossless = output.is_lossless();
         for (i, step) in t.steps().iter().enumerate() {
             collect_formats(step, i, lossless, &mut missing);
         }

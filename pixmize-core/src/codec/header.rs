@@ -270,51 +270,136 @@ fn bmp(b: &[u8]) -> Result<Header> {
     Ok(Header::still(w, h))
 }
 
-/// TIFF (TIFF 6.0 §2) and BigTIFF: IFD0's ImageWidth (256), ImageLength (257)
-/// and Orientation (274); pages are counted by following the IFD chain
+/// A TIFF (TIFF 6.0 §2) or BigTIFF file, for walking its IFDs: the byte
+/// order and offset size come from the header. Shared by the header probe
+/// and the metadata reader; every read is bounds-checked and nothing is
+/// allocated.
+#[derive(Clone, Copy)]
+pub(super) struct Tiff<'a> {
+    b: &'a [u8],
+    le: bool,
+    big: bool,
+}
+
+/// One IFD entry: its tag, field type, and where it starts.
+#[derive(Clone, Copy)]
+pub(super) struct TiffEntry {
+    pub(super) tag: u16,
+    pub(super) typ: u16,
+    at: usize,
+}
+
+impl<'a> Tiff<'a> {
+    pub(super) fn new(b: &'a [u8]) -> Self {
+        let le = b.first() == Some(&b'I');
+        let big = b.get(2..4) == Some(if le { &[0x2B, 0][..] } else { &[0, 0x2B][..] });
+        Tiff { b, le, big }
+    }
+
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        if self.le { le16(self.b, at) } else { be16(self.b, at) }
+    }
+
+    fn u32_at(&self, at: usize) -> Option<u32> {
+        if self.le { le32(self.b, at) } else { be32(self.b, at) }
+    }
+
+    fn u64_at(&self, at: usize) -> Option<u64> {
+        let first = u64::from(self.u32_at(at)?);
+        let second = u64::from(self.u32_at(at.checked_add(4)?)?);
+        Some(if self.le { second << 32 | first } else { first << 32 | second })
+    }
+
+    /// An offset or count field: 4 bytes in TIFF, 8 in BigTIFF.
+    fn field_at(&self, at: usize) -> Option<u64> {
+        if self.big { self.u64_at(at) } else { self.u32_at(at).map(u64::from) }
+    }
+
+    fn field_size(&self) -> usize {
+        if self.big { 8 } else { 4 }
+    }
+
+    fn entry_size(&self) -> usize {
+        if self.big { 20 } else { 12 }
+    }
+
+    fn count_size(&self) -> usize {
+        if self.big { 8 } else { 2 }
+    }
+
+    /// The offset of IFD0.
+    pub(super) fn first_ifd(&self) -> Option<u64> {
+        self.field_at(if self.big { 8 } else { 4 })
+    }
+
+    /// The number of entries of the IFD at `ifd`.
+    pub(super) fn entry_count(&self, ifd: usize) -> Option<u64> {
+        if self.big { self.u64_at(ifd) } else { self.u16_at(ifd).map(u64::from) }
+    }
+
+    /// Entry `i` of the IFD at `ifd`, when its tag and type are in the file.
+    pub(super) fn entry(&self, ifd: usize, i: usize) -> Option<TiffEntry> {
+        let at =
+            ifd.checked_add(self.count_size())?.checked_add(i.checked_mul(self.entry_size())?)?;
+        Some(TiffEntry { tag: self.u16_at(at)?, typ: self.u16_at(at.checked_add(2)?)?, at })
+    }
+
+    /// The offset of the IFD after the one at `ifd`, which has `n` entries.
+    pub(super) fn next_ifd(&self, ifd: usize, n: u64) -> Option<u64> {
+        let entries = usize::try_from(n).ok()?.checked_mul(self.entry_size())?;
+        self.field_at(ifd.checked_add(self.count_size())?.checked_add(entries)?)
+    }
+
+    fn value_at(&self, e: &TiffEntry) -> Option<usize> {
+        e.at.checked_add(4)?.checked_add(self.field_size())
+    }
+
+    /// The value of a SHORT, LONG or LONG8 entry (LONG8: high bits
+    /// ignored); `None` for other types.
+    pub(super) fn scalar(&self, e: &TiffEntry) -> Option<u32> {
+        let at = self.value_at(e)?;
+        match e.typ {
+            3 => self.u16_at(at).map(u32::from),
+            4 | 16 => self.u32_at(at),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a BYTE or UNDEFINED entry: in its value field when they
+    /// fit there, at the offset it holds otherwise; `None` for other types
+    /// and for values outside the file.
+    pub(super) fn bytes(&self, e: &TiffEntry) -> Option<&'a [u8]> {
+        if !matches!(e.typ, 1 | 7) {
+            return None;
+        }
+        let count = usize::try_from(self.field_at(e.at.checked_add(4)?)?).ok()?;
+        let value_at = self.value_at(e)?;
+        let start = if count <= self.field_size() {
+            value_at
+        } else {
+            usize::try_from(self.field_at(value_at)?).ok()?
+        };
+        self.b.get(start..start.checked_add(count)?)
+    }
+}
+
+/// TIFF and BigTIFF: IFD0's ImageWidth (256), ImageLength (257) and
+/// Orientation (274); pages are counted by following the IFD chain
 /// (bounded, so a cyclic chain cannot loop forever).
 fn tiff(b: &[u8]) -> Result<Header> {
     const TRUNC: HeaderError = HeaderError("TIFF ends inside its first IFD");
-    let le = b.first() == Some(&b'I');
-    let big = b.get(2..4) == Some(if le { &[0x2B, 0][..] } else { &[0, 0x2B][..] });
-    let u16_at = |at: usize| if le { le16(b, at) } else { be16(b, at) };
-    let u32_at = |at: usize| if le { le32(b, at) } else { be32(b, at) };
-    let u64_at = |at: usize| -> Option<u64> {
-        let lo = u32_at(at)?;
-        let hi = u32_at(at.checked_add(4)?)?;
-        Some(if le {
-            u64::from(hi) << 32 | u64::from(lo)
-        } else {
-            u64::from(lo) << 32 | u64::from(hi)
-        })
-    };
-    let (mut ifd, count_size, entry_size) = if big {
-        (u64_at(8).ok_or(TRUNC)?, 8usize, 20usize)
-    } else {
-        (u64::from(u32_at(4).ok_or(TRUNC)?), 2, 12)
-    };
+    let t = Tiff::new(b);
+    let mut ifd = t.first_ifd().ok_or(TRUNC)?;
     let (mut width, mut height, mut orientation) = (0u32, 0u32, None);
     let mut pages = 0u64;
     while ifd != 0 && pages < 65_536 {
         let at = usize::try_from(ifd).map_err(|_| TRUNC)?;
-        let n = if big { u64_at(at) } else { u16_at(at).map(u64::from) };
-        let Some(n) = n else { break };
+        let Some(n) = t.entry_count(at) else { break };
         pages += 1;
-        let first = at.saturating_add(count_size);
         if pages == 1 {
-            for e in 0..usize::try_from(n).unwrap_or(0).min(4096) {
-                let e_at = first.saturating_add(e * entry_size);
-                let (Some(tag), Some(typ)) = (u16_at(e_at), u16_at(e_at.saturating_add(2))) else {
-                    return Err(TRUNC);
-                };
-                let value_at = e_at.saturating_add(if big { 12 } else { 8 });
-                let value = match typ {
-                    3 => u16_at(value_at).map(u32::from),
-                    4 => u32_at(value_at),
-                    16 => u32_at(value_at), // LONG8 (BigTIFF): high bits ignored
-                    _ => None,
-                };
-                match (tag, value) {
+            for i in 0..usize::try_from(n).unwrap_or(0).min(4096) {
+                let e = t.entry(at, i).ok_or(TRUNC)?;
+                match (e.tag, t.scalar(&e)) {
                     (256, Some(v)) => width = v,
                     (257, Some(v)) => height = v,
                     (274, Some(v)) => orientation = u8::try_from(v).ok(),
@@ -322,12 +407,7 @@ fn tiff(b: &[u8]) -> Result<Header> {
                 }
             }
         }
-        let next_at = usize::try_from(n)
-            .ok()
-            .and_then(|n| n.checked_mul(entry_size))
-            .and_then(|v| v.checked_add(first));
-        let next = next_at.and_then(|p| if big { u64_at(p) } else { u32_at(p).map(u64::from) });
-        match next {
+        match t.next_ifd(at, n) {
             Some(next) if next > ifd => ifd = next,
             _ => break,
         }

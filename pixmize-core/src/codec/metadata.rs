@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::ImageFormat;
+use super::header::Tiff;
 
 /// Raw metadata blocks found in an input image, ready to be written back.
 ///
@@ -187,48 +188,21 @@ fn read_png(b: &[u8]) -> Metadata {
     m
 }
 
-/// TIFF 6.0 §2 and BigTIFF: the XMP (tag 700) and ICC profile (tag 34675)
-/// entries of IFD0. Both are byte arrays (type BYTE or UNDEFINED) stored
-/// inline when they fit the entry's value field and at an offset otherwise.
+/// TIFF and BigTIFF: the XMP (tag 700) and ICC profile (tag 34675) entries
+/// of IFD0, byte arrays stored inline or at an offset.
 fn read_tiff(b: &[u8]) -> Metadata {
     let mut m = Metadata::default();
-    let le = b.first() == Some(&b'I');
-    let big = b.get(2..4) == Some(if le { &[0x2B, 0][..] } else { &[0, 0x2B][..] });
-    let uint = |at: usize, n: usize| -> Option<u64> {
-        let bytes = b.get(at..at.checked_add(n)?)?;
-        let fold = |acc: u64, &v: &u8| acc << 8 | u64::from(v);
-        Some(if le { bytes.iter().rev().fold(0, fold) } else { bytes.iter().fold(0, fold) })
-    };
-    // (IFD offset position, entry-count size, entry size, value-field size)
-    let (ifd_at, count_size, entry_size, field) = if big { (8, 8, 20, 8) } else { (4, 2, 12, 4) };
-    let Some(ifd) = uint(ifd_at, field).and_then(|v| usize::try_from(v).ok()) else { return m };
-    let Some(n) = uint(ifd, count_size) else { return m };
-    for e in 0..usize::try_from(n).unwrap_or(0).min(4096) {
-        let Some(at) = ifd.checked_add(count_size).and_then(|v| v.checked_add(e * entry_size))
-        else {
-            break;
-        };
-        let (Some(tag), Some(typ), Some(count)) =
-            (uint(at, 2), uint(at + 2, 2), uint(at + 4, field))
-        else {
-            break;
-        };
-        let slot = match tag {
+    let t = Tiff::new(b);
+    let Some(ifd) = t.first_ifd().and_then(|v| usize::try_from(v).ok()) else { return m };
+    let Some(n) = t.entry_count(ifd) else { return m };
+    for i in 0..usize::try_from(n).unwrap_or(0).min(4096) {
+        let Some(e) = t.entry(ifd, i) else { break };
+        let slot = match e.tag {
             700 => &mut m.xmp,
             34675 => &mut m.icc,
             _ => continue,
         };
-        let Ok(count) = usize::try_from(count) else { continue };
-        if !matches!(typ, 1 | 7) || count == 0 || count > MAX_BLOCK {
-            continue;
-        }
-        let value_at = at + 4 + field;
-        let start = if count <= field {
-            Some(value_at)
-        } else {
-            uint(value_at, field).and_then(|v| usize::try_from(v).ok())
-        };
-        if let Some(block) = start.and_then(|s| b.get(s..s.checked_add(count)?)) {
+        if let Some(block) = t.bytes(&e).filter(|v| !v.is_empty() && v.len() <= MAX_BLOCK) {
             *slot = Some(block.to_vec());
         }
     }
