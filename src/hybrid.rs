@@ -422,7 +422,7 @@ impl Hybrid {
             Err(e) => return Err(e),
         };
         let (gate, allow, user) = cloud;
-        let user_key = quota_key(user.as_ref());
+        let user_key = id_or_anonymous(user.as_ref());
         let mut job = job;
         if allow.must_strip_metadata() {
             match codec::strip_metadata(&job.input) {
@@ -553,7 +553,7 @@ impl Hybrid {
                 ));
             }
         };
-        let user_key = quota_key(user.as_ref());
+        let user_key = id_or_anonymous(user.as_ref());
         if let Err(e) =
             self.quota.try_consume(user_key, 1, ctx.entitlements.monthly_cloud_quota, now).await
         {
@@ -687,14 +687,14 @@ fn keys(missing: &[pixmize_core::CloudOnly]) -> Vec<&'static str> {
 /// ```
 #[must_use]
 pub fn user_folder(base: &str, user: Option<&UserId>) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), user.map_or(ANONYMOUS, UserId::as_str))
+    format!("{}/{}", base.trim_end_matches('/'), id_or_anonymous(user))
 }
 
 /// The folder and quota key of anonymous callers; [`UserId`] refuses it.
 pub(crate) const ANONYMOUS: &str = "anonymous";
 
-/// The quota counter's key for `user`: the id, or `anonymous`.
-fn quota_key(user: Option<&UserId>) -> &str {
+/// The folder name and quota key of `user`: the id, or `anonymous`.
+fn id_or_anonymous(user: Option<&UserId>) -> &str {
     user.map_or(ANONYMOUS, UserId::as_str)
 }
 

@@ -153,40 +153,55 @@ impl JsonLinesSink {
         &self.path
     }
 
-    /// The file's lines (without their `\n`), each parsed when it is a
-    /// record; empty lines are left out.
-    fn read_lines(&self) -> Result<Vec<Line>, BoxError> {
-        let bytes = match fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(bytes
-            .split(|&b| b == b'\n')
-            .filter(|line| !line.trim_ascii().is_empty())
-            .map(|line| Line { record: serde_json::from_slice(line).ok(), raw: line.to_vec() })
-            .collect())
+    /// The file's bytes; nothing when it does not exist yet.
+    fn read(&self) -> Result<Vec<u8>, BoxError> {
+        match fs::read(&self.path) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
     }
+}
+
+/// The lines of a [`JsonLinesSink`] file (without their `\n`), each parsed
+/// when it is a record; empty lines are left out.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = Line<'_>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.trim_ascii().is_empty())
+        .map(|line| Line { record: serde_json::from_slice(line).ok(), raw: line })
 }
 
 /// A line of a [`JsonLinesSink`] file: a record, or a line that does not
 /// parse as one (torn by a crash mid-write, or edited by hand).
-struct Line {
+struct Line<'a> {
     record: Option<ProcessingRecord>,
-    raw: Vec<u8>,
+    raw: &'a [u8],
 }
 
-impl Line {
-    /// Whether this line may hold `user`'s data: its record is theirs, or
-    /// it does not parse and mentions their id (as is, or JSON-escaped).
-    fn may_belong_to(&self, user: &str) -> bool {
+/// How a user id can appear in a line that does not parse: as is, and
+/// JSON-escaped (without the quotes around it).
+struct IdForms {
+    user: String,
+    escaped: String,
+}
+
+impl IdForms {
+    fn new(user: &str) -> Self {
+        let quoted = serde_json::to_string(user).unwrap_or_default();
+        // `to_string` of a string is always `"…"`: drop exactly those quotes.
+        let escaped = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default();
+        IdForms { user: user.to_owned(), escaped: escaped.to_owned() }
+    }
+}
+
+impl Line<'_> {
+    /// Whether this line may hold the user's data: its record is theirs, or
+    /// it does not parse and mentions their id.
+    fn may_belong_to(&self, id: &IdForms) -> bool {
         match &self.record {
-            Some(r) => r.user.as_deref() == Some(user),
-            None => {
-                let escaped = serde_json::to_string(user).unwrap_or_default();
-                let escaped = escaped.trim_matches('"');
-                [user, escaped].iter().any(|id| mentions(&self.raw, id.as_bytes()))
-            }
+            Some(r) => r.user.as_deref() == Some(id.user.as_str()),
+            None => [&id.user, &id.escaped].iter().any(|f| mentions(self.raw, f.as_bytes())),
         }
     }
 }
@@ -228,9 +243,7 @@ impl RecordSink for JsonLinesSink {
     /// skipped.
     fn records_for(&self, user: &str) -> Result<Vec<ProcessingRecord>, BoxError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(self
-            .read_lines()?
-            .into_iter()
+        Ok(lines(&self.read()?)
             .filter_map(|l| l.record)
             .filter(|r| r.user.as_deref() == Some(user))
             .collect())
@@ -242,10 +255,16 @@ impl RecordSink for JsonLinesSink {
     /// deleted.
     fn delete_for(&self, user: &str) -> Result<usize, BoxError> {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let all = self.read_lines()?;
-        let before = all.len();
-        let kept: Vec<_> = all.into_iter().filter(|l| !l.may_belong_to(user)).collect();
-        let deleted = before - kept.len();
+        let bytes = self.read()?;
+        let id = IdForms::new(user);
+        let (mut kept, mut deleted) = (Vec::new(), 0usize);
+        for line in lines(&bytes) {
+            if line.may_belong_to(&id) {
+                deleted += 1;
+            } else {
+                kept.push(line);
+            }
+        }
         if deleted == 0 {
             return Ok(0);
         }
@@ -254,7 +273,7 @@ impl RecordSink for JsonLinesSink {
         {
             let mut f = File::create(&tmp)?;
             for l in &kept {
-                f.write_all(&l.raw)?;
+                f.write_all(l.raw)?;
                 f.write_all(b"\n")?;
             }
             f.sync_all()?;
@@ -460,8 +479,11 @@ mod tests {
         for (line, id, found) in CASES {
             assert_eq!(mentions(line.as_bytes(), id.as_bytes()), *found, "{id:?} in {line:?}");
         }
-        let line = Line { record: None, raw: br#"{"user":"a\"b"#.to_vec() };
-        assert!(line.may_belong_to("a\"b"), "the id as JSON writes it");
+        let line = Line { record: None, raw: br#"{"user":"a\"b"# };
+        assert!(line.may_belong_to(&IdForms::new("a\"b")), "the id as JSON writes it");
+        // Only the two quotes JSON adds are dropped: an id ending in `"`
+        // keeps its escaped quote.
+        assert_eq!(IdForms::new("a\"").escaped, r#"a\""#);
     }
 
     #[test]

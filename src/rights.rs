@@ -177,7 +177,8 @@ pub struct DeletionReport {
     pub files: Vec<StoredFile>,
     /// The ImageKit folder, when this call deleted it.
     pub folder: Option<String>,
-    /// How many processing records were deleted.
+    /// How many lines of processing records were deleted (torn lines that
+    /// name the user included).
     pub records: usize,
     /// Whether this call deleted the Clerk user (`false` when Clerk had no
     /// such user any more).

@@ -126,18 +126,9 @@ fn process(policy: &Policy, a: &Activity) -> Value {
         } else {
             recipients.push(id(r.url.clone()));
         }
-        for c in r.countries.iter().filter(|c| !c.is_eea()) {
-            let loc = id(format!("loc:{c}"));
-            if !countries.contains(&loc) {
-                countries.push(loc);
-            }
-        }
-        if let Some(m) = r.transfer_mechanism {
-            let v = id(mechanism_iri(m));
-            if !measures.contains(&v) {
-                measures.push(v);
-            }
-        }
+        countries
+            .extend(r.countries.iter().filter(|c| !c.is_eea()).map(|c| id(format!("loc:{c}"))));
+        measures.extend(r.transfer_mechanism.map(|m| id(mechanism_iri(m))));
     }
     // Several rights map to one article (access and "ask what was
     // collected" are both Art. 15), so keep each IRI once, first seen first.
@@ -154,7 +145,7 @@ fn process(policy: &Policy, a: &Activity) -> Value {
         "dpv:hasDataSubject": unique(a.data_subjects.iter().map(|k| mapped(SUBJECTS, k))),
         "dpv:hasLocation": id(if a.location == Location::Device { "dpv:WithinDevice" } else { "dpv:CloudLocation" }),
         "dpv:hasStorageCondition": storage(a.retention),
-        "dpv:hasTechnicalOrganisationalMeasure": measures,
+        "dpv:hasTechnicalOrganisationalMeasure": unique(measures),
         "dpv:hasRight": rights,
     });
     if let Some(obj) = node.as_object_mut() {
@@ -165,7 +156,7 @@ fn process(policy: &Policy, a: &Activity) -> Value {
             obj.insert("dpv:hasRecipient".into(), Value::Array(unique(recipients)));
         }
         if !countries.is_empty() {
-            obj.insert("dpv:hasThirdCountry".into(), Value::Array(countries));
+            obj.insert("dpv:hasThirdCountry".into(), Value::Array(unique(countries)));
         }
         let mut comments = Vec::new();
         if let Some(li) = &a.legitimate_interest {
