@@ -664,7 +664,7 @@ impl Raw {
             endpoint,
             status: self.status,
             request_id: crate::error::request_id(&self.headers),
-            source: e.into(),
+            source: Box::new(crate::error::UnreadableBody::new(&e)),
         })
     }
 }

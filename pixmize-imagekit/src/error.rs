@@ -1,7 +1,9 @@
 //! Errors of `pixmize-imagekit`.
 //!
 //! No error holds the private key, a webhook secret or a URL signature, so
-//! every one of them is safe to log. ImageKit's own `message` and `help`
+//! every one of them is safe to log; an unreadable response body is
+//! described by its kind and position, never by its content (file names,
+//! tags and metadata may be personal data). ImageKit's own `message` and `help`
 //! texts, the HTTP status, the `x-ik-requestId` header and the rate-limit
 //! headers ride along in [`ApiError`].
 
@@ -427,9 +429,57 @@ impl fmt::Display for Cleanup {
     }
 }
 
+/// Why a response body could not be decoded, without its content:
+/// serde_json's own messages quote the offending value (a file name, a tag,
+/// custom metadata), so only the category and the position are kept.
+#[derive(Debug)]
+pub(crate) struct UnreadableBody {
+    category: serde_json::error::Category,
+    line: usize,
+    column: usize,
+}
+
+impl UnreadableBody {
+    pub(crate) fn new(e: &serde_json::Error) -> Self {
+        UnreadableBody { category: e.classify(), line: e.line(), column: e.column() }
+    }
+}
+
+impl fmt::Display for UnreadableBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use serde_json::error::Category;
+        let what = match self.category {
+            Category::Syntax | Category::Io => "the body is not JSON",
+            Category::Eof => "the JSON body ends early",
+            Category::Data => "the JSON does not have the expected shape",
+        };
+        write!(f, "{what} (line {}, column {})", self.line, self.column)
+    }
+}
+
+impl std::error::Error for UnreadableBody {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_bodies_are_described_without_their_content() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct File {
+            size: u64,
+        }
+        let read = |body: &[u8]| serde_json::from_slice::<File>(body).unwrap_err();
+        let serde = read(br#"{"size":"ada@example.com"}"#);
+        assert!(serde.to_string().contains("ada@example.com"), "serde quotes the body: {serde}");
+        let e = UnreadableBody::new(&serde);
+        assert_eq!(e.to_string(), "the JSON does not have the expected shape (line 1, column 25)");
+        assert!(!format!("{e:?}").contains("ada@"), "{e:?}");
+        let e = UnreadableBody::new(&read(br#"{"size": "ada@exa"#));
+        assert!(!format!("{e} {e:?}").contains("ada@"), "{e}");
+        assert!(e.to_string().starts_with("the JSON body ends early"), "{e}");
+    }
 
     fn transport(kind: TransportKind) -> Error {
         Error::Transport { endpoint: "file_details", kind, attempts: 1, source: "x".into() }
