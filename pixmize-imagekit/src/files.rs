@@ -879,14 +879,14 @@ pub struct BulkJob {
 /// The schema of a custom metadata field.
 ///
 /// The default (also what a field sent without `schema` reads as) has no
-/// type: `kind` is `FieldType::Other("")`, which is not sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// type: `kind` is `None`, which is not sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FieldSchema {
-    /// The type; `FieldType::Other("")` when ImageKit sent none.
-    #[serde(rename = "type", default = "no_field_type", skip_serializing_if = "is_no_field_type")]
-    pub kind: FieldType,
+    /// The type; `None` when ImageKit sent none.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FieldType>,
     /// Options of select types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select_options: Option<Vec<Value>>,
@@ -913,35 +913,11 @@ pub struct FieldSchema {
     pub extra: Map<String, Value>,
 }
 
-fn no_field_type() -> FieldType {
-    FieldType::Other(String::new())
-}
-
-fn is_no_field_type(kind: &FieldType) -> bool {
-    matches!(kind, FieldType::Other(s) if s.is_empty())
-}
-
-impl Default for FieldSchema {
-    fn default() -> Self {
-        FieldSchema::new(no_field_type())
-    }
-}
-
 impl FieldSchema {
     /// A schema of `kind` with no constraints.
     #[must_use]
     pub fn new(kind: FieldType) -> FieldSchema {
-        FieldSchema {
-            kind,
-            select_options: None,
-            default_value: None,
-            is_value_required: None,
-            min_value: None,
-            max_value: None,
-            min_length: None,
-            max_length: None,
-            extra: Map::new(),
-        }
+        FieldSchema { kind: Some(kind), ..FieldSchema::default() }
     }
 }
 
@@ -1620,9 +1596,9 @@ mod tests {
             {"id": "c4", "name": "sku", "label": "SKU", "schema": {"type": "Text", "maxLength": 9}}
         ]);
         let fields: Vec<CustomMetadataField> = serde_json::from_value(v).unwrap();
-        let kinds: Vec<&FieldType> = fields.iter().map(|f| &f.schema.kind).collect();
-        let none = FieldType::Other(String::new());
-        assert_eq!(kinds, [&none, &none, &none, &FieldType::Text]);
+        let kinds: Vec<Option<&FieldType>> =
+            fields.iter().map(|f| f.schema.kind.as_ref()).collect();
+        assert_eq!(kinds, [None, None, None, Some(&FieldType::Text)]);
         assert_eq!(fields[0].schema, FieldSchema::default());
         assert_eq!(fields[1].schema.min_value, Some(json!(0)));
         assert_eq!(fields[3].schema.max_length, Some(9));

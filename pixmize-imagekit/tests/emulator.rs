@@ -642,7 +642,7 @@ async fn custom_metadata_fields_crud() {
     let mut schema = FieldSchema::new(FieldType::SingleSelect);
     schema.select_options = Some(vec![json!("S"), json!("M")]);
     let f = ik.create_custom_metadata_field("size", "Size", &schema).await.unwrap();
-    assert_eq!(f.schema.kind, FieldType::SingleSelect);
+    assert_eq!(f.schema.kind, Some(FieldType::SingleSelect));
     assert!(ik.create_custom_metadata_field("size", "Size 2", &schema).await.is_err());
     let mut upd = FieldSchema::new(FieldType::SingleSelect);
     upd.select_options = Some(vec![json!("S"), json!("M"), json!("L")]);

@@ -307,7 +307,7 @@ async fn media_api_request_shapes() {
     let job = ik.bulk_job_status(&j).await.unwrap();
     assert_eq!(job.status, Some(JobStatus::Pending));
     let fields = ik.list_custom_metadata_fields(true, Some("/a")).await.unwrap();
-    assert_eq!(fields[0].schema.kind, FieldType::Text);
+    assert_eq!(fields[0].schema.kind, Some(FieldType::Text));
     assert_eq!(fields[0].schema.max_length, Some(10));
     let mut schema = FieldSchema::new(FieldType::Number);
     schema.min_value = Some(json!(0));
@@ -525,9 +525,8 @@ async fn custom_metadata_fields_without_schema_are_listed() {
     // Act
     let fields = ik.list_custom_metadata_fields(false, None).await.unwrap();
     // Assert
-    let kinds: Vec<&FieldType> = fields.iter().map(|f| &f.schema.kind).collect();
-    let none = FieldType::Other(String::new());
-    assert_eq!(kinds, [&none, &none, &FieldType::Text]);
+    let kinds: Vec<Option<&FieldType>> = fields.iter().map(|f| f.schema.kind.as_ref()).collect();
+    assert_eq!(kinds, [None, None, Some(&FieldType::Text)]);
     assert_eq!(fields[1].schema.min_value, Some(json!(1)));
     assert_eq!(fields[0].schema, FieldSchema::default());
 }
