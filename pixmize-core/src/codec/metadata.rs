@@ -83,9 +83,11 @@ pub(crate) fn read(format: ImageFormat, bytes: &[u8]) -> Metadata {
 }
 
 /// Reads only what the orientation needs: the EXIF block (cheaper than
-/// [`read`] for PNG, whose text chunks are skipped).
+/// [`read`] for PNG, whose text chunks are skipped). TIFF has none: its
+/// orientation is a tag of IFD0, which the header probe reads.
 pub(crate) fn read_exif_only(format: ImageFormat, bytes: &[u8]) -> Metadata {
     match format {
+        ImageFormat::Tiff => Metadata::default(),
         ImageFormat::Jpeg => Metadata {
             exif: jpeg_segments(bytes)
                 .find(|(m, p)| *m == 0xE1 && p.starts_with(JPEG_EXIF))
